@@ -1,0 +1,20 @@
+/**
+ * Jest runs the TypeScript sources as ES modules (Nest 12 and jose 6 are ESM-only), through ts-jest's
+ * ESM mode. `isolatedModules` skips type checking here: `npm run typecheck` does that in its own step.
+ * @type {import('jest').Config}
+ */
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { isolatedModules: true } }],
+  },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/lib'], testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
+  ],
+};
