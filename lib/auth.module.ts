@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AUTH_CONFIG } from './auth.constants.js';
+import { AUTH_MODULE_OPTIONS, ConfigurableModuleClass } from './auth.module-definition.js';
+import { AuthDeclarationsChecker } from './core/auth-declarations.checker.js';
+import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
+import { AuthGuard } from './guards/auth.guard.js';
+import { resolveAuthOptions } from './options/resolve-options.js';
+
+/**
+ * HTTP authentication for the whole application: `AuthModule.forRoot({ realm, basic, bearer,
+ * apiKey, default })` or `forRootAsync({ useFactory, inject })`. Registers the schemes (also as
+ * passport strategies), the global {@link AuthGuard} and the {@link AuthExceptionFilter}.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: AUTH_CONFIG, useFactory: resolveAuthOptions, inject: [AUTH_MODULE_OPTIONS] },
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
+    AuthExceptionFilter,
+    { provide: APP_FILTER, useExisting: AuthExceptionFilter },
+    AuthDeclarationsChecker,
+  ],
+  exports: [AUTH_CONFIG, AuthGuard],
+})
+export class AuthModule extends ConfigurableModuleClass {}

@@ -1,0 +1,46 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AUTH_CONFIG } from '../auth.constants.js';
+import { AuthenticationError, AuthError, AuthorizationError, AuthUnavailableError } from '../errors/auth.error.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
+
+/**
+ * Turns the module's errors into responses per CONTRACT C-1, C-2 and C-4, on any platform (through
+ * `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400, the Bearer
+ * `insufficient_scope` challenge on 403, `Retry-After` on 503, and a JSON (or problem+json) body
+ * with a stable `code`. Every other exception keeps Nest's normal handling.
+ */
+@Catch(AuthError)
+@Injectable()
+export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
+  ) {}
+
+  catch(error: AuthError, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    const challenges = this.challenges(error);
+    if (challenges.length > 0) {
+      // An array becomes one header line per challenge on Express and Fastify alike.
+      httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
+    }
+    if (error instanceof AuthUnavailableError) httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
+    httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
+    httpAdapter.reply(response, errorBody(error, this.config.errorFormat, this.config.documentationUrl), error.getStatus());
+  }
+
+  /** The challenges of a response: one per accepted scheme for 401/400, the scheme's own on 403. */
+  protected challenges(error: AuthError): readonly string[] {
+    const { schemes } = this.config;
+    if (error instanceof AuthorizationError) {
+      return error.schemes.flatMap((name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? []);
+    }
+    if (!(error instanceof AuthenticationError)) return [];
+    const accepted = error.schemes.length > 0 ? error.schemes : [...new Set(this.config.defaultAlternatives.flat())];
+    return accepted.flatMap((name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? []);
+  }
+}

@@ -1,0 +1,55 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AUTH_CONFIG, AUTH_CONTEXT } from '../auth.constants.js';
+import { authenticate, authorize, withRouteSchemes } from '../core/authenticate.js';
+import { planRoute, type RoutePlan } from '../core/route-plan.js';
+import { authContextOf } from '../decorators/principal.decorator.js';
+import type { AuthContext } from '../interfaces/auth-principal.interface.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+
+/**
+ * The one guard of the module, registered globally by `AuthModule` (and usable with `@UseGuards`,
+ * where it runs once per request). It enforces the route's `@Auth()` declaration per CONTRACT C-5
+ * and never returns `false`: failures are thrown as `AuthenticationError` (401/400) or
+ * `AuthorizationError` (403), which the module's filter turns into challenges and bodies.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly plans = new WeakMap<Function, WeakMap<Function, RoutePlan | null>>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const plan = this.plan(context.getClass(), context.getHandler());
+    if (plan === null) return true;
+    const request = context.switchToHttp().getRequest<object>();
+    if (authContextOf(request)) return true;
+    let auth: AuthContext;
+    try {
+      auth = await authenticate(plan, request);
+      authorize(plan, auth);
+    } catch (error) {
+      throw withRouteSchemes(error, plan);
+    }
+    this.attach(request, auth);
+    return true;
+  }
+
+  /** Stores the result where `@Principal()` and `@AuthContext()` read it, and as passport's `request.user`. */
+  protected attach(request: object, auth: AuthContext): void {
+    Object.assign(request, { [AUTH_CONTEXT]: auth, user: auth.principal });
+  }
+
+  /** The route's plan, computed once per controller and handler. */
+  protected plan(controller: Function, handler: Function): RoutePlan | null {
+    let byHandler = this.plans.get(controller);
+    if (!byHandler) this.plans.set(controller, (byHandler = new WeakMap()));
+    let plan = byHandler.get(handler);
+    if (plan === undefined) byHandler.set(handler, (plan = planRoute(this.reflector, this.config, controller, handler)));
+    return plan;
+  }
+}

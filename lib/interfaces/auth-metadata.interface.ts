@@ -1,0 +1,40 @@
+/**
+ * An all-of group: every scheme listed must authenticate the request
+ * (one OpenAPI Security Requirement Object with several keys).
+ */
+export interface AllOf {
+  readonly all: readonly string[];
+}
+
+/** A scheme name, or an all-of group of scheme names. */
+export type SchemeRequirement = string | AllOf;
+
+/** Per-route options of `@Auth()`. */
+export interface AuthRouteOptions {
+  /** Roles the principal must hold, all of them (403 otherwise). */
+  readonly roles?: readonly string[];
+  /** Scopes the principal must hold, all of them (403 otherwise). */
+  readonly scopes?: readonly string[];
+}
+
+/**
+ * The one metadata object that `@Auth()` / `@Public()` write and that both the guard and the
+ * OpenAPI explorer read. Method metadata overrides class metadata.
+ */
+export type AuthMetadata =
+  | { readonly public: true }
+  | {
+      readonly public: false;
+      /**
+       * Alternatives in declared order (OR); each is a group of schemes that must all pass (AND).
+       * Empty means "the module's default schemes".
+       */
+      readonly alternatives: readonly (readonly string[])[];
+      /** Anonymous callers allowed; valid credentials still yield a principal, invalid ones 401. */
+      readonly optional: boolean;
+      readonly roles: readonly string[];
+      readonly scopes: readonly string[];
+    };
+
+/** The non-public variant of {@link AuthMetadata}. */
+export type AuthRequirement = Extract<AuthMetadata, { public: false }>;

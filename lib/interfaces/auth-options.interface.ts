@@ -1,0 +1,139 @@
+import type { KeyObject } from 'node:crypto';
+import type { JWK, JWTPayload } from 'jose';
+import type { Strategy } from 'passport';
+import type { AuthPrincipal, ValidateResult } from './auth-principal.interface.js';
+
+/** A value or a promise of it. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** The request object of the platform (Express `Request` or Fastify `FastifyRequest`). */
+export type PlatformRequest = object;
+
+/** Options of the Basic scheme (RFC 7617). */
+export interface BasicSchemeOptions {
+  /**
+   * Checks a user-id / password pair. The user-id ends at the first colon; the password may
+   * contain colons and any non-control UTF-8 character. Return a principal, or a falsy value when
+   * the pair is wrong. Throw an `AuthenticationError` to choose the code yourself.
+   */
+  validate(username: string, password: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+}
+
+/** JWT verification of bearer tokens, done with jose. Exactly one key source must be given. */
+export interface JwtVerificationOptions {
+  /** Shared secret for HS256/384/512; at least as many bytes as the hash (32 for HS256). */
+  readonly secret?: string | Uint8Array | KeyObject;
+  /** Public key (SPKI PEM, JWK or KeyObject) for RS*, PS*, ES* or EdDSA. */
+  readonly publicKey?: string | JWK | KeyObject;
+  /** URL of a JSON Web Key Set, fetched and cached by jose. */
+  readonly jwksUrl?: string | URL;
+  /**
+   * Accepted `alg` values, pinned: never taken from the token. Default: `HS256` for a secret, the
+   * key's own algorithm for a public key, `RS256` for a JWKS.
+   */
+  readonly algorithms?: readonly string[];
+  /** Required `iss`. */
+  readonly issuer?: string | readonly string[];
+  /** Required `aud` (one of). */
+  readonly audience?: string | readonly string[];
+  /** Allowed clock skew for `exp`/`nbf`, in seconds. Default 0. */
+  readonly clockTolerance?: number;
+  /** Claims that must be present besides `exp` (which is always required). */
+  readonly requiredClaims?: readonly string[];
+  /**
+   * Maps verified claims to a principal and may reject the token (e.g. a revoked `jti`).
+   * Default: `{ id: sub, roles: roles, scopes: scope | scp, claims }`.
+   */
+  validate?(payload: JWTPayload, token: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+}
+
+/** Options of the Bearer scheme (RFC 6750). Give `jwt`, or `validate` for opaque tokens. */
+export interface BearerSchemeOptions {
+  /** Verify tokens as JWTs with jose. */
+  readonly jwt?: JwtVerificationOptions;
+  /** Checks an opaque token (used when `jwt` is not given). */
+  validate?(token: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+  /** Also accept `access_token` in the query string (RFC 6750 §2.3; discouraged). Default false. */
+  readonly allowQuery?: boolean;
+  /** Also accept `access_token` in a form-encoded body (RFC 6750 §2.2). Default false. */
+  readonly allowBody?: boolean;
+  /** Disclose the needed scopes in the `scope` attribute of a 403 challenge. Default false. */
+  readonly discloseScopes?: boolean;
+  /** OpenAPI `bearerFormat`; default `JWT` when `jwt` is set. */
+  readonly bearerFormat?: string;
+}
+
+/** Where an API key may be sent. */
+export type ApiKeyLocation = 'header' | 'query' | 'cookie';
+
+/**
+ * Options of the API-key scheme. Name each location the key may come from; with none given the
+ * key is read from the `X-API-Key` header. Several locations may be enabled at once.
+ */
+export interface ApiKeySchemeOptions {
+  /** Header name, e.g. `X-API-Key`. */
+  readonly header?: string;
+  /** Query parameter name, e.g. `api_key`. */
+  readonly query?: string;
+  /** Cookie name. */
+  readonly cookie?: string;
+  /** Looks the key up. Return a principal, or a falsy value for an unknown or revoked key. */
+  validate(key: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+}
+
+/** An OpenAPI Security Scheme Object, as @nestjs/swagger types it (kept structural here). */
+export interface SecuritySchemeDefinition {
+  readonly type: 'apiKey' | 'http' | 'oauth2' | 'openIdConnect' | 'mutualTLS';
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Any other passport strategy, registered as an extra named scheme. The module runs the strategy
+ * itself (no passport middleware), maps `success` to a principal, `fail` to 401 and `error` to the
+ * error.
+ */
+export interface PassportSchemeOptions {
+  /** The strategy instance, or the name it was registered under with passport (`PassportStrategy(S, 'name')`). */
+  readonly strategy: Strategy | string;
+  /** The challenge sent on 401, e.g. `Negotiate` or `Custom realm="api"`. */
+  readonly challenge: string;
+  /** Its OpenAPI security scheme. */
+  readonly securityScheme: SecuritySchemeDefinition;
+  /**
+   * Whether the request carries credentials for this scheme. A failing request with credentials is
+   * `credentials_invalid`, without them `credentials_missing`. Default: the strategy decides, and a
+   * failure counts as missing credentials.
+   */
+  hasCredentials?(request: PlatformRequest): boolean;
+  /** Options passed to the strategy's `authenticate(req, options)`. */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Body format of error responses. */
+export type ErrorFormat = 'json' | 'problem+json';
+
+/** Options of `AuthModule.forRoot()`. */
+export interface AuthModuleOptions {
+  /** Realm sent in every challenge. Default `api`. */
+  readonly realm?: string;
+  /** Enables the Basic scheme, named `basic`. */
+  readonly basic?: BasicSchemeOptions;
+  /** Enables the Bearer scheme, named `bearer`. */
+  readonly bearer?: BearerSchemeOptions;
+  /** Enables the API-key scheme, named `apiKey`. */
+  readonly apiKey?: ApiKeySchemeOptions;
+  /** Extra passport schemes, by scheme name. */
+  readonly schemes?: Readonly<Record<string, PassportSchemeOptions>>;
+  /**
+   * Schemes required on every route without `@Auth()` (any-of, same syntax as `@Auth()`).
+   * Routes opt out with `@Public()`. Default: none (routes without `@Auth()` are open).
+   */
+  readonly default?: readonly (string | { readonly all: readonly string[] })[];
+  /** Error body format. Default `json` (Nest's shape plus `code`). */
+  readonly errorFormat?: ErrorFormat;
+  /** Added as `documentation_url` to error bodies (and as the base of problem `type` URIs). */
+  readonly documentationUrl?: string;
+}
+
+/** Re-exported for convenience in callbacks. */
+export type { AuthPrincipal, JWTPayload };

@@ -1,0 +1,125 @@
+import { DEFAULT_REALM } from '../auth.constants.js';
+import { toRequirement } from '../decorators/auth.decorator.js';
+import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
+import type { AuthRequirement } from '../interfaces/auth-metadata.interface.js';
+import type { AuthModuleOptions, ErrorFormat } from '../interfaces/auth-options.interface.js';
+import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
+import type { AuthScheme } from '../schemes/auth-scheme.js';
+import { BasicScheme } from '../schemes/basic/basic.scheme.js';
+import { BearerScheme } from '../schemes/bearer/bearer.scheme.js';
+import { PassportScheme } from '../schemes/passport/passport.scheme.js';
+
+/** The module's configuration after validation, with defaults applied and schemes built. */
+export interface ResolvedAuthOptions {
+  readonly realm: string;
+  /** Configured schemes by name, in configuration order (basic, bearer, apiKey, then extras). */
+  readonly schemes: ReadonlyMap<string, AuthScheme>;
+  /** What `@Auth()` without arguments means: the `default` option, else every scheme (any-of). */
+  readonly defaultAlternatives: readonly (readonly string[])[];
+  /** The requirement of routes without `@Auth()`, when a global default is configured. */
+  readonly globalRequirement: AuthRequirement | undefined;
+  readonly errorFormat: ErrorFormat;
+  readonly documentationUrl: string | undefined;
+}
+
+const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function requireFunction(value: unknown, path: string): void {
+  if (typeof value !== 'function') throw new AuthConfigurationError(`${path} must be a function.`);
+}
+
+function checkOptions(options: AuthModuleOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new AuthConfigurationError('AuthModule.forRoot() needs an options object.');
+  }
+  if (options.realm !== undefined && (typeof options.realm !== 'string' || !/^[\x20-\x7e]+$/.test(options.realm))) {
+    throw new AuthConfigurationError('realm must be a non-empty string of printable ASCII characters.');
+  }
+  if (options.basic) requireFunction(options.basic.validate, 'basic.validate');
+  if (options.bearer) {
+    const { jwt, validate } = options.bearer;
+    if (!jwt && validate === undefined) {
+      throw new AuthConfigurationError(
+        'bearer needs `jwt` (with a secret, publicKey or jwksUrl) or a `validate` function for opaque tokens.',
+      );
+    }
+    if (validate !== undefined) requireFunction(validate, 'bearer.validate');
+    if (jwt?.validate !== undefined) requireFunction(jwt.validate, 'bearer.jwt.validate');
+  }
+  if (options.apiKey) {
+    requireFunction(options.apiKey.validate, 'apiKey.validate');
+    for (const location of ['header', 'query', 'cookie'] as const) {
+      const name = options.apiKey[location];
+      if (name !== undefined && (typeof name !== 'string' || !HEADER_NAME.test(name))) {
+        throw new AuthConfigurationError(`apiKey.${location} must be a parameter name (letters, digits, - _ . …), got ${JSON.stringify(name)}.`);
+      }
+    }
+  }
+  for (const [name, scheme] of Object.entries(options.schemes ?? {})) {
+    if ((BUILT_IN as readonly string[]).includes(name) || !HEADER_NAME.test(name)) {
+      throw new AuthConfigurationError(`schemes.${name}: choose a name other than basic, bearer or apiKey, made of letters, digits, - _ .`);
+    }
+    if (!scheme?.strategy) throw new AuthConfigurationError(`schemes.${name}.strategy is required.`);
+    if (typeof scheme.challenge !== 'string' || !/^[\x20-\x7e]+$/.test(scheme.challenge)) {
+      throw new AuthConfigurationError(`schemes.${name}.challenge must be a printable ASCII challenge, e.g. 'Custom realm="api"'.`);
+    }
+    if (typeof scheme.securityScheme?.type !== 'string') {
+      throw new AuthConfigurationError(`schemes.${name}.securityScheme must be an OpenAPI security scheme object.`);
+    }
+  }
+  if (options.errorFormat !== undefined && options.errorFormat !== 'json' && options.errorFormat !== 'problem+json') {
+    throw new AuthConfigurationError(`errorFormat must be 'json' or 'problem+json', got ${JSON.stringify(options.errorFormat)}.`);
+  }
+  if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
+    throw new AuthConfigurationError(`documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`);
+  }
+}
+
+function buildSchemes(options: AuthModuleOptions, realm: string): Map<string, AuthScheme> {
+  const schemes = new Map<string, AuthScheme>();
+  if (options.basic) schemes.set('basic', new BasicScheme(realm, options.basic));
+  if (options.bearer) schemes.set('bearer', new BearerScheme(realm, options.bearer));
+  if (options.apiKey) schemes.set('apiKey', new ApiKeyScheme(realm, options.apiKey));
+  for (const [name, scheme] of Object.entries(options.schemes ?? {})) schemes.set(name, new PassportScheme(name, scheme));
+  if (schemes.size === 0) {
+    throw new AuthConfigurationError('configure at least one scheme: basic, bearer, apiKey or schemes.');
+  }
+  return schemes;
+}
+
+/**
+ * Checks that every scheme a requirement names is configured.
+ * @param where where the requirement was declared, for the message
+ */
+export function checkSchemeNames(
+  alternatives: readonly (readonly string[])[],
+  schemes: ReadonlyMap<string, unknown>,
+  where: string,
+): void {
+  for (const name of alternatives.flat()) {
+    if (!schemes.has(name)) {
+      throw new AuthConfigurationError(
+        `${where} names the scheme "${name}", which is not configured (configured: ${[...schemes.keys()].join(', ')}).`,
+      );
+    }
+  }
+}
+
+/** Validates `forRoot()` options, applies defaults and builds the schemes: every mistake is a start-up error. */
+export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
+  checkOptions(options);
+  const realm = options.realm ?? DEFAULT_REALM;
+  const schemes = buildSchemes(options, realm);
+  const globalRequirement =
+    options.default && options.default.length > 0 ? toRequirement(options.default, false) : undefined;
+  if (globalRequirement) checkSchemeNames(globalRequirement.alternatives, schemes, 'the `default` option');
+  return {
+    realm,
+    schemes,
+    defaultAlternatives: globalRequirement?.alternatives ?? [...schemes.keys()].map((name) => [name]),
+    globalRequirement,
+    errorFormat: options.errorFormat ?? 'json',
+    documentationUrl: options.documentationUrl,
+  };
+}

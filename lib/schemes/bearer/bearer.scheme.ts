@@ -1,0 +1,125 @@
+import { PassportStrategy } from '@nestjs/passport';
+import type { JWTPayload } from 'jose';
+import { Strategy as PassportBearerStrategy } from 'passport-http-bearer';
+import { DEFAULT_MAX_CREDENTIAL_LENGTH } from '../../auth.constants.js';
+import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
+import { challenge, errorDescription, type AuthParam } from '../../http/challenge.js';
+import { parseAuthorization } from '../../http/authorization-header.js';
+import { formParam, header, queryParam } from '../../http/request-access.js';
+import type { BearerSchemeOptions, PlatformRequest, SecuritySchemeDefinition } from '../../interfaces/auth-options.interface.js';
+import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
+import type { AuthScheme } from '../auth-scheme.js';
+import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
+import { JwtVerifier } from './jwt-verifier.js';
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+function fail(code: 'token_invalid' | 'invalid_request', description: string): AuthenticationError {
+  return withoutStack(() => new AuthenticationError(code, { scheme: 'bearer', description }));
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+/**
+ * The principal of a verified JWT when no `jwt.validate` is configured: `sub` is the id, `roles`
+ * the roles, `scope` (space-separated) or `scp` the scopes, and the claims are kept.
+ */
+export function principalFromClaims(payload: JWTPayload): ValidateResult {
+  if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
+  return {
+    id: payload.sub,
+    roles: stringList(payload['roles']) ?? [],
+    scopes: stringList(payload['scope']) ?? stringList(payload['scp']) ?? [],
+    claims: payload,
+  };
+}
+
+/**
+ * Bearer tokens (RFC 6750), registered with passport as `bearer` on top of passport-http-bearer's
+ * `Strategy`. Tokens are JWTs verified with jose, or opaque tokens checked by `validate`. The header
+ * is always read; the `access_token` query or form parameter only when enabled, and a token sent
+ * twice is `invalid_request` (400).
+ */
+export class BearerScheme
+  extends PassportStrategy(PassportBearerStrategy, 'bearer')
+  implements AuthScheme<string>
+{
+  override readonly name = 'bearer';
+  private readonly jwt: JwtVerifier | undefined;
+  private readonly realmParam: AuthParam;
+  private readonly challengeLine: string;
+
+  constructor(
+    realm: string,
+    private readonly options: BearerSchemeOptions,
+  ) {
+    super({ realm });
+    this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
+    this.realmParam = ['realm', realm];
+    this.challengeLine = challenge('Bearer', [this.realmParam]);
+  }
+
+  read(request: PlatformRequest): string | undefined {
+    const authorization = parseAuthorization(header(request, 'authorization'));
+    const fromHeader = authorization?.scheme === 'bearer' ? authorization.credentials : undefined;
+    const fromQuery = this.options.allowQuery ? queryParam(request, 'access_token') : undefined;
+    const fromBody = this.options.allowBody ? formParam(request, 'access_token') : undefined;
+    if (fromQuery === null || fromBody === null) {
+      throw fail('invalid_request', 'The access_token parameter is repeated or malformed');
+    }
+    const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
+    if (found.length > 1) throw fail('invalid_request', 'The access token was sent by more than one method');
+    const token = found[0];
+    if (token === undefined) return undefined;
+    if (token === '') throw fail('invalid_request', 'The access token is empty');
+    if (token.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !B64TOKEN.test(token)) {
+      throw fail('token_invalid', 'The access token is malformed');
+    }
+    return token;
+  }
+
+  async verify(token: string, request: PlatformRequest): Promise<AuthPrincipal> {
+    let principal: ValidateResult;
+    if (this.jwt) {
+      const payload = await this.jwt.verify(token);
+      const validate = this.options.jwt?.validate;
+      principal = validate ? await validate(payload, token, request) : principalFromClaims(payload);
+    } else {
+      principal = await this.options.validate?.(token, request);
+    }
+    if (!principal) throw fail('token_invalid', 'The access token is invalid');
+    return principal;
+  }
+
+  challenges(error?: AuthenticationError): readonly string[] {
+    if (!error?.credentialsPresented) return [this.challengeLine];
+    const params: AuthParam[] = [this.realmParam, ['error', error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token']];
+    if (error.description) params.push(['error_description', errorDescription(error.description)]);
+    return [challenge('Bearer', params)];
+  }
+
+  forbiddenChallenge(scopes: readonly string[]): string {
+    const params: AuthParam[] = [this.realmParam, ['error', 'insufficient_scope']];
+    if (this.options.discloseScopes && scopes.length > 0) params.push(['scope', scopes.join(' ')]);
+    return challenge('Bearer', params);
+  }
+
+  securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>> {
+    const bearerFormat = this.options.bearerFormat ?? (this.jwt ? 'JWT' : undefined);
+    return { [this.name]: { type: 'http', scheme: 'bearer', ...(bearerFormat ? { bearerFormat } : {}) } };
+  }
+
+  /** Passport's entry point: same parsing and verification as the guard's. */
+  override authenticate(this: BearerScheme & PassportActions, request: PlatformRequest): void {
+    authenticateAsPassport(this, this, request);
+  }
+
+  /** Passport's verify callback (unused: {@link authenticate} calls {@link verify}). */
+  validate(token: string): Promise<AuthPrincipal> {
+    return this.verify(token, {});
+  }
+}
