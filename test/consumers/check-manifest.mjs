@@ -57,15 +57,18 @@ for (const path of new Set(required)) {
 }
 
 const forbidden = [
-  [/\.spec\.(ts|js|d\.ts)$|\.e2e-spec\./, 'a test file'],
-  [/^(test|sample|bench|lib|scripts|coverage|node_modules)\//, 'a folder that is not published'],
-  [/\.tsbuildinfo$/, 'a TypeScript build-info file'],
-  [/(?<!\.d)\.ts$/, 'TypeScript source'],
+  [/\.spec\.(ts|js|d\.ts)$|\.e2e-spec\./, 'test file'],
+  [/^(test|sample|bench|lib|scripts|coverage|node_modules)\//, 'file from an unpublished folder'],
+  [/\.tsbuildinfo$/, 'TypeScript build-info file'],
+  [/(?<!\.d)\.ts$/, 'TypeScript source file'],
 ];
 for (const path of files) {
   const hit = forbidden.find(([pattern]) => pattern.test(path));
   if (hit) problems.push(`unexpected ${hit[1]}: ${path}`);
-  else if (!/^dist\/(esm|cjs)\//.test(path) && !/^(package\.json|README\.md|LICENSE(\.md)?)$/.test(path)) {
+  else if (
+    !/^dist\/(esm|cjs)\//.test(path) &&
+    !/^(package\.json|README\.md|LICENSE(\.md)?)$/.test(path)
+  ) {
     problems.push(`unexpected file: ${path}`);
   }
 }
@@ -85,4 +88,6 @@ if (problems.length > 0) {
   for (const problem of problems) console.log(`  - ${problem}`);
   process.exit(1);
 }
-console.log(`PASS manifest (${what}, ${files.size} files: dist/esm + dist/cjs, no tests or sources)`);
+console.log(
+  `PASS manifest (${what}, ${files.size} files: dist/esm + dist/cjs, no tests or sources)`,
+);

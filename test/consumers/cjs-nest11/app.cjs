@@ -12,7 +12,9 @@ const { NestFactory } = require('@nestjs/core');
 const { Auth, AuthModule, Principal } = require('nest-http-auth');
 
 const label = 'cjs-nest11';
-const nestVersion = JSON.parse(readFileSync('node_modules/@nestjs/core/package.json', 'utf8')).version;
+const nestVersion = JSON.parse(
+  readFileSync('node_modules/@nestjs/core/package.json', 'utf8'),
+).version;
 const entry = require.resolve('nest-http-auth');
 
 class MeController {
@@ -36,7 +38,8 @@ Reflect.decorate(
         AuthModule.forRoot({
           realm: 'r',
           basic: {
-            validate: (user, password) => (user === 'alice' && password === 'a:b' ? { id: user } : null),
+            validate: (user, password) =>
+              user === 'alice' && password === 'a:b' ? { id: user } : null,
           },
         }),
       ],
@@ -49,13 +52,17 @@ Reflect.decorate(
 const basic = (credentials) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 const failures = [];
 function expect(what, actual, expected) {
-  if (actual !== expected) failures.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (actual !== expected)
+    failures.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 async function main() {
-  if (Number(nestVersion.split('.')[0]) !== 11) failures.push(`@nestjs/core is ${nestVersion}, expected 11.x`);
-  if (!entry.endsWith('/dist/cjs/index.js')) failures.push(`require resolved to ${entry}, expected dist/cjs`);
-  if (typeof require('jose').jwtVerify !== 'function') failures.push('require("jose") did not load jose');
+  if (Number(nestVersion.split('.')[0]) !== 11)
+    failures.push(`@nestjs/core is ${nestVersion}, expected 11.x`);
+  if (!entry.endsWith('/dist/cjs/index.js'))
+    failures.push(`require resolved to ${entry}, expected dist/cjs`);
+  if (typeof require('jose').jwtVerify !== 'function')
+    failures.push('require("jose") did not load jose');
 
   let app;
   try {
@@ -65,7 +72,11 @@ async function main() {
 
     const anonymous = await fetch(url);
     expect('no credentials: status', anonymous.status, 401);
-    expect('no credentials: WWW-Authenticate', anonymous.headers.get('www-authenticate'), 'Basic realm="r", charset="UTF-8"');
+    expect(
+      'no credentials: WWW-Authenticate',
+      anonymous.headers.get('www-authenticate'),
+      'Basic realm="r", charset="UTF-8"',
+    );
 
     const wrong = await fetch(url, { headers: { authorization: basic('alice:wrong') } });
     expect('wrong password: status', wrong.status, 401);
@@ -83,7 +94,11 @@ const timer = setTimeout(() => {
   process.exit(1);
 }, 30_000);
 main()
-  .catch((error) => failures.push(`threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+  .catch((error) =>
+    failures.push(
+      `threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    ),
+  )
   .finally(() => {
     clearTimeout(timer);
     if (failures.length > 0) {
@@ -91,5 +106,7 @@ main()
       for (const failure of failures) console.log(`  - ${failure}`);
       process.exit(1);
     }
-    console.log(`PASS ${label} (@nestjs/core ${nestVersion}, require of dist/cjs + jose 6 via require(esm)): 401 + Basic challenge, 200 for alice:a:b`);
+    console.log(
+      `PASS ${label} (@nestjs/core ${nestVersion}, require of dist/cjs + jose 6 via require(esm)): 401 + Basic challenge, 200 for alice:a:b`,
+    );
   });

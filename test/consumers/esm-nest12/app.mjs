@@ -10,7 +10,9 @@ import { NestFactory } from '@nestjs/core';
 import { Auth, AuthModule, Principal } from 'nest-http-auth';
 
 const label = 'esm-nest12';
-const nestVersion = JSON.parse(readFileSync('node_modules/@nestjs/core/package.json', 'utf8')).version;
+const nestVersion = JSON.parse(
+  readFileSync('node_modules/@nestjs/core/package.json', 'utf8'),
+).version;
 const entry = import.meta.resolve('nest-http-auth');
 
 class MeController {
@@ -34,7 +36,8 @@ Reflect.decorate(
         AuthModule.forRoot({
           realm: 'r',
           basic: {
-            validate: (user, password) => (user === 'alice' && password === 'a:b' ? { id: user } : null),
+            validate: (user, password) =>
+              user === 'alice' && password === 'a:b' ? { id: user } : null,
           },
         }),
       ],
@@ -47,7 +50,8 @@ Reflect.decorate(
 const basic = (credentials) => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 const failures = [];
 function expect(what, actual, expected) {
-  if (actual !== expected) failures.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (actual !== expected)
+    failures.push(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 const timer = setTimeout(() => {
@@ -56,8 +60,10 @@ const timer = setTimeout(() => {
 }, 30_000);
 let app;
 try {
-  if (Number(nestVersion.split('.')[0]) !== 12) failures.push(`@nestjs/core is ${nestVersion}, expected 12.x`);
-  if (!entry.endsWith('/dist/esm/index.js')) failures.push(`import resolved to ${entry}, expected dist/esm`);
+  if (Number(nestVersion.split('.')[0]) !== 12)
+    failures.push(`@nestjs/core is ${nestVersion}, expected 12.x`);
+  if (!entry.endsWith('/dist/esm/index.js'))
+    failures.push(`import resolved to ${entry}, expected dist/esm`);
 
   app = await NestFactory.create(AppModule, { logger: ['error'] });
   await app.listen(0, '127.0.0.1');
@@ -65,7 +71,11 @@ try {
 
   const anonymous = await fetch(url);
   expect('no credentials: status', anonymous.status, 401);
-  expect('no credentials: WWW-Authenticate', anonymous.headers.get('www-authenticate'), 'Basic realm="r", charset="UTF-8"');
+  expect(
+    'no credentials: WWW-Authenticate',
+    anonymous.headers.get('www-authenticate'),
+    'Basic realm="r", charset="UTF-8"',
+  );
 
   const wrong = await fetch(url, { headers: { authorization: basic('alice:wrong') } });
   expect('wrong password: status', wrong.status, 401);
@@ -74,7 +84,9 @@ try {
   expect('alice:a:b: status', alice.status, 200);
   expect('alice:a:b: body', await alice.text(), '{"id":"alice"}');
 } catch (error) {
-  failures.push(`threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  failures.push(
+    `threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
 } finally {
   await app?.close();
   clearTimeout(timer);
@@ -85,4 +97,6 @@ if (failures.length > 0) {
   for (const failure of failures) console.log(`  - ${failure}`);
   process.exit(1);
 }
-console.log(`PASS ${label} (@nestjs/core ${nestVersion}, ESM import of dist/esm): 401 + Basic challenge, 200 for alice:a:b`);
+console.log(
+  `PASS ${label} (@nestjs/core ${nestVersion}, ESM import of dist/esm): 401 + Basic challenge, 200 for alice:a:b`,
+);
