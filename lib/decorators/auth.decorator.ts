@@ -21,7 +21,7 @@ function stringList(value: unknown, what: string): readonly string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
     throw new AuthConfigurationError(`@Auth(): ${what} must be an array of non-empty strings.`);
   }
-  return value;
+  return value as readonly string[];
 }
 
 /**

@@ -25,8 +25,9 @@ export interface ResolvedAuthOptions {
 const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function requireFunction(value: unknown, path: string): void {
-  if (typeof value !== 'function') throw new AuthConfigurationError(`${path} must be a function.`);
+/** Throws unless `owner[key]` is a function (read with `typeof`: the method is never detached). */
+function requireFunction<T extends object>(owner: T, key: keyof T, path: string): void {
+  if (typeof owner[key] !== 'function') throw new AuthConfigurationError(`${path} must be a function.`);
 }
 
 function checkOptions(options: AuthModuleOptions): void {
@@ -36,19 +37,20 @@ function checkOptions(options: AuthModuleOptions): void {
   if (options.realm !== undefined && (typeof options.realm !== 'string' || !/^[\x20-\x7e]+$/.test(options.realm))) {
     throw new AuthConfigurationError('realm must be a non-empty string of printable ASCII characters.');
   }
-  if (options.basic) requireFunction(options.basic.validate, 'basic.validate');
+  if (options.basic) requireFunction(options.basic, 'validate', 'basic.validate');
   if (options.bearer) {
-    const { jwt, validate } = options.bearer;
-    if (!jwt && validate === undefined) {
+    const { bearer } = options;
+    const { jwt } = bearer;
+    if (!jwt && bearer.validate === undefined) {
       throw new AuthConfigurationError(
         'bearer needs `jwt` (with a secret, publicKey or jwksUrl) or a `validate` function for opaque tokens.',
       );
     }
-    if (validate !== undefined) requireFunction(validate, 'bearer.validate');
-    if (jwt?.validate !== undefined) requireFunction(jwt.validate, 'bearer.jwt.validate');
+    if (bearer.validate !== undefined) requireFunction(bearer, 'validate', 'bearer.validate');
+    if (jwt?.validate !== undefined) requireFunction(jwt, 'validate', 'bearer.jwt.validate');
   }
   if (options.apiKey) {
-    requireFunction(options.apiKey.validate, 'apiKey.validate');
+    requireFunction(options.apiKey, 'validate', 'apiKey.validate');
     for (const location of ['header', 'query', 'cookie'] as const) {
       const name = options.apiKey[location];
       if (name !== undefined && (typeof name !== 'string' || !HEADER_NAME.test(name))) {

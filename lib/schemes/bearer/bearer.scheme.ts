@@ -86,8 +86,8 @@ export class BearerScheme
     let principal: ValidateResult;
     if (this.jwt) {
       const payload = await this.jwt.verify(token);
-      const validate = this.options.jwt?.validate;
-      principal = validate ? await validate(payload, token, request) : principalFromClaims(payload);
+      const jwt = this.options.jwt;
+      principal = jwt?.validate ? await jwt.validate(payload, token, request) : principalFromClaims(payload);
     } else {
       principal = await this.options.validate?.(token, request);
     }
