@@ -3,7 +3,11 @@ import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { RoutePlan } from './route-plan.js';
 
-const ANONYMOUS: AuthContext = Object.freeze({ principal: undefined, scheme: undefined, principals: Object.freeze({}) });
+const ANONYMOUS: AuthContext = Object.freeze({
+  principal: undefined,
+  scheme: undefined,
+  principals: Object.freeze({}),
+});
 
 /**
  * CONTRACT C-5: the first alternative (in declared order) for which the request carries any
@@ -11,15 +15,22 @@ const ANONYMOUS: AuthContext = Object.freeze({ principal: undefined, scheme: und
  * fails the request and never falls through to a later alternative. With no credential at all, an
  * optional route is anonymous and any other route is `credentials_missing`.
  */
-export async function authenticate(plan: RoutePlan, request: PlatformRequest): Promise<AuthContext> {
+export async function authenticate(
+  plan: RoutePlan,
+  request: PlatformRequest,
+): Promise<AuthContext> {
   for (const group of plan.groups) {
     const credentials = group.map((scheme) => scheme.read(request));
     if (credentials.every((c) => c === undefined)) continue;
     const missing = credentials.indexOf(undefined);
     if (missing !== -1) {
-      throw withoutStack(() => new AuthenticationError('credentials_missing', { scheme: group[missing]!.name }));
+      throw withoutStack(
+        () => new AuthenticationError('credentials_missing', { scheme: group[missing]!.name }),
+      );
     }
-    const verified = await Promise.all(group.map((scheme, i) => scheme.verify(credentials[i], request)));
+    const verified = await Promise.all(
+      group.map((scheme, i) => scheme.verify(credentials[i], request)),
+    );
     const principals: Record<string, AuthPrincipal> = {};
     group.forEach((scheme, i) => (principals[scheme.name] = verified[i]!));
     return { principal: verified[0], scheme: group[0]!.name, principals };
@@ -41,11 +52,19 @@ export function authorize(plan: RoutePlan, context: AuthContext): void {
   const heldScopes = new Set(principals.flatMap((p) => p.scopes ?? []));
   if (holdsAll(roles, heldRoles) && holdsAll(scopes, heldScopes)) return;
   throw withoutStack(
-    () => new AuthorizationError({ scheme: context.scheme, schemes: Object.keys(context.principals), roles, scopes }),
+    () =>
+      new AuthorizationError({
+        scheme: context.scheme,
+        schemes: Object.keys(context.principals),
+        roles,
+        scopes,
+      }),
   );
 }
 
 /** Adds the route's accepted schemes to an authentication error, so the filter can challenge for each. */
 export function withRouteSchemes(error: unknown, plan: RoutePlan): unknown {
-  return error instanceof AuthenticationError && error.schemes.length === 0 ? error.withSchemes(plan.schemeNames) : error;
+  return error instanceof AuthenticationError && error.schemes.length === 0
+    ? error.withSchemes(plan.schemeNames)
+    : error;
 }

@@ -35,11 +35,14 @@ export function planRoute(
     reflector.getAllAndOverride<AuthMetadata | undefined>(AUTH_METADATA, [handler, controller]) ??
     config.globalRequirement;
   if (metadata === undefined || metadata.public) return null;
-  const alternatives = metadata.alternatives.length > 0 ? metadata.alternatives : config.defaultAlternatives;
+  const alternatives =
+    metadata.alternatives.length > 0 ? metadata.alternatives : config.defaultAlternatives;
   checkSchemeNames(alternatives, config.schemes, `@Auth() on ${routeName(controller, handler)}`);
   return {
     requirement: { ...metadata, alternatives },
-    groups: alternatives.map((group) => group.map((name) => config.schemes.get(name) as AuthScheme)),
+    groups: alternatives.map((group) =>
+      group.map((name) => config.schemes.get(name) as AuthScheme),
+    ),
     schemeNames: [...new Set(alternatives.flat())],
   };
 }

@@ -9,8 +9,7 @@ import type {
 
 /** Arguments of `@Auth()`: scheme names and all-of groups, optionally ending with route options. */
 export type AuthArguments =
-  | readonly SchemeRequirement[]
-  | readonly [...SchemeRequirement[], AuthRouteOptions];
+  readonly SchemeRequirement[] | readonly [...SchemeRequirement[], AuthRouteOptions];
 
 function isGroup(value: unknown): value is { all: readonly string[] } {
   return typeof value === 'object' && value !== null && 'all' in value;
@@ -36,7 +35,8 @@ export function toRequirement(args: readonly unknown[], optional: boolean): Auth
     if (typeof entry === 'string' && entry !== '') return [entry];
     if (isGroup(entry)) {
       const all = stringList(entry.all, '`all`');
-      if (all.length === 0) throw new AuthConfigurationError('@Auth(): an `all` group must name at least one scheme.');
+      if (all.length === 0)
+        throw new AuthConfigurationError('@Auth(): an `all` group must name at least one scheme.');
       return all;
     }
     throw new AuthConfigurationError(
@@ -46,7 +46,9 @@ export function toRequirement(args: readonly unknown[], optional: boolean): Auth
   const roles = stringList(options.roles, '`roles`');
   const scopes = stringList(options.scopes, '`scopes`');
   if (optional && (roles.length > 0 || scopes.length > 0)) {
-    throw new AuthConfigurationError('@Auth.optional(): an optional route cannot require roles or scopes.');
+    throw new AuthConfigurationError(
+      '@Auth.optional(): an optional route cannot require roles or scopes.',
+    );
   }
   return { public: false, alternatives, optional, roles, scopes };
 }
@@ -69,6 +71,8 @@ export function Auth(...args: AuthArguments): ClassDecorator & MethodDecorator {
  * Like `@Auth()`, but anonymous callers are let through (`@Principal()` is then `undefined`).
  * Valid credentials still yield a principal; invalid ones are still a 401.
  */
-Auth.optional = function optional(...args: readonly SchemeRequirement[]): ClassDecorator & MethodDecorator {
+Auth.optional = function optional(
+  ...args: readonly SchemeRequirement[]
+): ClassDecorator & MethodDecorator {
   return SetMetadata(AUTH_METADATA, toRequirement(args, true));
 };

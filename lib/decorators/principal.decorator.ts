@@ -1,6 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { AUTH_CONTEXT } from '../auth.constants.js';
-import type { AuthContext as AuthContextValue, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import type {
+  AuthContext as AuthContextValue,
+  AuthPrincipal,
+} from '../interfaces/auth-principal.interface.js';
 
 /** The {@link AuthContextValue} the guard stored on the request, if it ran. */
 export function authContextOf(request: object): AuthContextValue | undefined {

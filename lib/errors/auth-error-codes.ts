@@ -8,10 +8,7 @@ export type AuthenticationErrorCode =
 
 /** Every code that an error of this module carries in its body. */
 export type AuthErrorCode =
-  | AuthenticationErrorCode
-  | 'insufficient_scope'
-  | 'too_many_attempts'
-  | 'service_unavailable';
+  AuthenticationErrorCode | 'insufficient_scope' | 'too_many_attempts' | 'service_unavailable';
 
 /** The human sentence sent as `message` for each code. Never contains a credential. */
 export const AUTH_ERROR_MESSAGES: Readonly<Record<AuthErrorCode, string>> = {

@@ -115,8 +115,14 @@ export class AuthUnavailableError extends AuthError {
   /** Seconds the client should wait (`Retry-After`). */
   readonly retryAfter: number;
 
-  constructor(details: AuthErrorDetails & { readonly retryAfter?: number; readonly cause?: unknown } = {}) {
-    super(details.message ?? AUTH_ERROR_MESSAGES.service_unavailable, HttpStatus.SERVICE_UNAVAILABLE, details);
+  constructor(
+    details: AuthErrorDetails & { readonly retryAfter?: number; readonly cause?: unknown } = {},
+  ) {
+    super(
+      details.message ?? AUTH_ERROR_MESSAGES.service_unavailable,
+      HttpStatus.SERVICE_UNAVAILABLE,
+      details,
+    );
     this.retryAfter = details.retryAfter ?? 5;
     if (details.cause !== undefined) this.cause = details.cause;
   }

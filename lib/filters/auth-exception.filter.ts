@@ -1,7 +1,18 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONFIG } from '../auth.constants.js';
-import { AuthenticationError, AuthError, AuthorizationError, AuthUnavailableError } from '../errors/auth.error.js';
+import {
+  AuthenticationError,
+  AuthError,
+  AuthorizationError,
+  AuthUnavailableError,
+} from '../errors/auth.error.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
 
@@ -28,19 +39,31 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
       // An array becomes one header line per challenge on Express and Fastify alike.
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
     }
-    if (error instanceof AuthUnavailableError) httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
+    if (error instanceof AuthUnavailableError)
+      httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
     httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
-    httpAdapter.reply(response, errorBody(error, this.config.errorFormat, this.config.documentationUrl), error.getStatus());
+    httpAdapter.reply(
+      response,
+      errorBody(error, this.config.errorFormat, this.config.documentationUrl),
+      error.getStatus(),
+    );
   }
 
   /** The challenges of a response: one per accepted scheme for 401/400, the scheme's own on 403. */
   protected challenges(error: AuthError): readonly string[] {
     const { schemes } = this.config;
     if (error instanceof AuthorizationError) {
-      return error.schemes.flatMap((name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? []);
+      return error.schemes.flatMap(
+        (name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? [],
+      );
     }
     if (!(error instanceof AuthenticationError)) return [];
-    const accepted = error.schemes.length > 0 ? error.schemes : [...new Set(this.config.defaultAlternatives.flat())];
-    return accepted.flatMap((name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? []);
+    const accepted =
+      error.schemes.length > 0
+        ? error.schemes
+        : [...new Set(this.config.defaultAlternatives.flat())];
+    return accepted.flatMap(
+      (name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? [],
+    );
   }
 }

@@ -42,10 +42,13 @@ export function errorBody(
   const phrase = STATUS_CODES[status] ?? 'Error';
   const extensions = {
     code: error.code,
-    ...(error instanceof AuthenticationError && error.expiresAt ? { expires_at: error.expiresAt.toISOString() } : {}),
+    ...(error instanceof AuthenticationError && error.expiresAt
+      ? { expires_at: error.expiresAt.toISOString() }
+      : {}),
     ...(documentationUrl ? { documentation_url: documentationUrl } : {}),
   };
-  if (format === 'json') return { statusCode: status, error: phrase, message: error.message, ...extensions };
+  if (format === 'json')
+    return { statusCode: status, error: phrase, message: error.message, ...extensions };
   return {
     type: documentationUrl ? `${documentationUrl}#${error.code}` : 'about:blank',
     title: phrase,

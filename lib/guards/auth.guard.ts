@@ -49,7 +49,8 @@ export class AuthGuard implements CanActivate {
     let byHandler = this.plans.get(controller);
     if (!byHandler) this.plans.set(controller, (byHandler = new WeakMap()));
     let plan = byHandler.get(handler);
-    if (plan === undefined) byHandler.set(handler, (plan = planRoute(this.reflector, this.config, controller, handler)));
+    if (plan === undefined)
+      byHandler.set(handler, (plan = planRoute(this.reflector, this.config, controller, handler)));
     return plan;
   }
 }

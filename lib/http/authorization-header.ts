@@ -12,7 +12,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * Parses `Authorization: <scheme> 1*SP <credentials>`. Returns `undefined` when the header is
  * absent or has no valid scheme token.
  */
-export function parseAuthorization(header: string | readonly string[] | undefined): AuthorizationHeader | undefined {
+export function parseAuthorization(
+  header: string | readonly string[] | undefined,
+): AuthorizationHeader | undefined {
   const value = typeof header === 'string' ? header : header?.[0];
   if (value === undefined) return undefined;
   const trimmed = value.trim();

@@ -16,7 +16,11 @@ export interface BasicSchemeOptions {
    * contain colons and any non-control UTF-8 character. Return a principal, or a falsy value when
    * the pair is wrong. Throw an `AuthenticationError` to choose the code yourself.
    */
-  validate(username: string, password: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+  validate(
+    username: string,
+    password: string,
+    request: PlatformRequest,
+  ): MaybePromise<ValidateResult>;
 }
 
 /** JWT verification of bearer tokens, done with jose. Exactly one key source must be given. */
@@ -44,7 +48,11 @@ export interface JwtVerificationOptions {
    * Maps verified claims to a principal and may reject the token (e.g. a revoked `jti`).
    * Default: `{ id: sub, roles: roles, scopes: scope | scp, claims }`.
    */
-  validate?(payload: JWTPayload, token: string, request: PlatformRequest): MaybePromise<ValidateResult>;
+  validate?(
+    payload: JWTPayload,
+    token: string,
+    request: PlatformRequest,
+  ): MaybePromise<ValidateResult>;
 }
 
 /** Options of the Bearer scheme (RFC 6750). Give `jwt`, or `validate` for opaque tokens. */

@@ -27,15 +27,21 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Throws unless `owner[key]` is a function (read with `typeof`: the method is never detached). */
 function requireFunction<T extends object>(owner: T, key: keyof T, path: string): void {
-  if (typeof owner[key] !== 'function') throw new AuthConfigurationError(`${path} must be a function.`);
+  if (typeof owner[key] !== 'function')
+    throw new AuthConfigurationError(`${path} must be a function.`);
 }
 
 function checkOptions(options: AuthModuleOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new AuthConfigurationError('AuthModule.forRoot() needs an options object.');
   }
-  if (options.realm !== undefined && (typeof options.realm !== 'string' || !/^[\x20-\x7e]+$/.test(options.realm))) {
-    throw new AuthConfigurationError('realm must be a non-empty string of printable ASCII characters.');
+  if (
+    options.realm !== undefined &&
+    (typeof options.realm !== 'string' || !/^[\x20-\x7e]+$/.test(options.realm))
+  ) {
+    throw new AuthConfigurationError(
+      'realm must be a non-empty string of printable ASCII characters.',
+    );
   }
   if (options.basic) requireFunction(options.basic, 'validate', 'basic.validate');
   if (options.bearer) {
@@ -54,27 +60,44 @@ function checkOptions(options: AuthModuleOptions): void {
     for (const location of ['header', 'query', 'cookie'] as const) {
       const name = options.apiKey[location];
       if (name !== undefined && (typeof name !== 'string' || !HEADER_NAME.test(name))) {
-        throw new AuthConfigurationError(`apiKey.${location} must be a parameter name (letters, digits, - _ . …), got ${JSON.stringify(name)}.`);
+        throw new AuthConfigurationError(
+          `apiKey.${location} must be a parameter name (letters, digits, - _ . …), got ${JSON.stringify(name)}.`,
+        );
       }
     }
   }
   for (const [name, scheme] of Object.entries(options.schemes ?? {})) {
     if ((BUILT_IN as readonly string[]).includes(name) || !HEADER_NAME.test(name)) {
-      throw new AuthConfigurationError(`schemes.${name}: choose a name other than basic, bearer or apiKey, made of letters, digits, - _ .`);
+      throw new AuthConfigurationError(
+        `schemes.${name}: choose a name other than basic, bearer or apiKey, made of letters, digits, - _ .`,
+      );
     }
-    if (!scheme?.strategy) throw new AuthConfigurationError(`schemes.${name}.strategy is required.`);
+    if (!scheme?.strategy)
+      throw new AuthConfigurationError(`schemes.${name}.strategy is required.`);
     if (typeof scheme.challenge !== 'string' || !/^[\x20-\x7e]+$/.test(scheme.challenge)) {
-      throw new AuthConfigurationError(`schemes.${name}.challenge must be a printable ASCII challenge, e.g. 'Custom realm="api"'.`);
+      throw new AuthConfigurationError(
+        `schemes.${name}.challenge must be a printable ASCII challenge, e.g. 'Custom realm="api"'.`,
+      );
     }
     if (typeof scheme.securityScheme?.type !== 'string') {
-      throw new AuthConfigurationError(`schemes.${name}.securityScheme must be an OpenAPI security scheme object.`);
+      throw new AuthConfigurationError(
+        `schemes.${name}.securityScheme must be an OpenAPI security scheme object.`,
+      );
     }
   }
-  if (options.errorFormat !== undefined && options.errorFormat !== 'json' && options.errorFormat !== 'problem+json') {
-    throw new AuthConfigurationError(`errorFormat must be 'json' or 'problem+json', got ${JSON.stringify(options.errorFormat)}.`);
+  if (
+    options.errorFormat !== undefined &&
+    options.errorFormat !== 'json' &&
+    options.errorFormat !== 'problem+json'
+  ) {
+    throw new AuthConfigurationError(
+      `errorFormat must be 'json' or 'problem+json', got ${JSON.stringify(options.errorFormat)}.`,
+    );
   }
   if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
-    throw new AuthConfigurationError(`documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`);
+    throw new AuthConfigurationError(
+      `documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`,
+    );
   }
 }
 
@@ -83,9 +106,12 @@ function buildSchemes(options: AuthModuleOptions, realm: string): Map<string, Au
   if (options.basic) schemes.set('basic', new BasicScheme(realm, options.basic));
   if (options.bearer) schemes.set('bearer', new BearerScheme(realm, options.bearer));
   if (options.apiKey) schemes.set('apiKey', new ApiKeyScheme(realm, options.apiKey));
-  for (const [name, scheme] of Object.entries(options.schemes ?? {})) schemes.set(name, new PassportScheme(name, scheme));
+  for (const [name, scheme] of Object.entries(options.schemes ?? {}))
+    schemes.set(name, new PassportScheme(name, scheme));
   if (schemes.size === 0) {
-    throw new AuthConfigurationError('configure at least one scheme: basic, bearer, apiKey or schemes.');
+    throw new AuthConfigurationError(
+      'configure at least one scheme: basic, bearer, apiKey or schemes.',
+    );
   }
   return schemes;
 }
@@ -114,12 +140,16 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
   const realm = options.realm ?? DEFAULT_REALM;
   const schemes = buildSchemes(options, realm);
   const globalRequirement =
-    options.default && options.default.length > 0 ? toRequirement(options.default, false) : undefined;
-  if (globalRequirement) checkSchemeNames(globalRequirement.alternatives, schemes, 'the `default` option');
+    options.default && options.default.length > 0
+      ? toRequirement(options.default, false)
+      : undefined;
+  if (globalRequirement)
+    checkSchemeNames(globalRequirement.alternatives, schemes, 'the `default` option');
   return {
     realm,
     schemes,
-    defaultAlternatives: globalRequirement?.alternatives ?? [...schemes.keys()].map((name) => [name]),
+    defaultAlternatives:
+      globalRequirement?.alternatives ?? [...schemes.keys()].map((name) => [name]),
     globalRequirement,
     errorFormat: options.errorFormat ?? 'json',
     documentationUrl: options.documentationUrl,

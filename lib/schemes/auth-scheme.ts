@@ -1,5 +1,8 @@
 import type { AuthenticationError } from '../errors/auth.error.js';
-import type { PlatformRequest, SecuritySchemeDefinition } from '../interfaces/auth-options.interface.js';
+import type {
+  PlatformRequest,
+  SecuritySchemeDefinition,
+} from '../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 
 /**

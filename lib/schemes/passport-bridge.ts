@@ -30,6 +30,7 @@ export function authenticateAsPassport(
   } catch (err) {
     return settle(err);
   }
-  if (credentials === undefined) return fail(new AuthenticationError('credentials_missing', { scheme: scheme.name }));
+  if (credentials === undefined)
+    return fail(new AuthenticationError('credentials_missing', { scheme: scheme.name }));
   scheme.verify(credentials, request).then((principal) => strategy.success(principal), settle);
 }

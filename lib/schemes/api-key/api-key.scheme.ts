@@ -40,7 +40,10 @@ export function apiKeyParameters(options: ApiKeySchemeOptions): readonly ApiKeyP
  * the challenge is `ApiKey realm="…", in="header", name="X-API-Key"` (one per location), which
  * tells a client where the key goes (CONTRACT C-2).
  */
-export class ApiKeyScheme extends PassportStrategy(ApiKeyStrategy, 'apiKey') implements AuthScheme<string> {
+export class ApiKeyScheme
+  extends PassportStrategy(ApiKeyStrategy, 'apiKey')
+  implements AuthScheme<string>
+{
   override readonly name = 'apiKey';
   /** Where keys are read, in order; the first present one is used. */
   readonly parameters: readonly ApiKeyParameter[];
@@ -65,7 +68,8 @@ export class ApiKeyScheme extends PassportStrategy(ApiKeyStrategy, 'apiKey') imp
     for (const parameter of this.parameters) {
       const key = this.lookup(request, parameter);
       if (key === undefined) continue;
-      if (key === null || key.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !KEY.test(key)) throw invalid();
+      if (key === null || key.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !KEY.test(key))
+        throw invalid();
       return key;
     }
     return undefined;

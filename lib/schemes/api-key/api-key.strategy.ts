@@ -1,7 +1,10 @@
 import { Strategy } from 'passport-strategy';
 
 /** The verify callback of {@link ApiKeyStrategy}: passport's `(key, done)` convention. */
-export type ApiKeyVerifyCallback = (key: string, done: (err: unknown, user?: unknown) => void) => void;
+export type ApiKeyVerifyCallback = (
+  key: string,
+  done: (err: unknown, user?: unknown) => void,
+) => void;
 
 /**
  * A minimal passport strategy for API keys, so that the API-key scheme registers with passport

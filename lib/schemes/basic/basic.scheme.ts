@@ -4,7 +4,11 @@ import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge } from '../../http/challenge.js';
 import { parseAuthorization } from '../../http/authorization-header.js';
 import { header } from '../../http/request-access.js';
-import type { BasicSchemeOptions, PlatformRequest, SecuritySchemeDefinition } from '../../interfaces/auth-options.interface.js';
+import type {
+  BasicSchemeOptions,
+  PlatformRequest,
+  SecuritySchemeDefinition,
+} from '../../interfaces/auth-options.interface.js';
 import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
@@ -39,10 +43,15 @@ export class BasicScheme
     return decodeBasicCredentials(authorization.credentials);
   }
 
-  async verify({ username, password }: BasicCredentials, request: PlatformRequest): Promise<AuthPrincipal> {
+  async verify(
+    { username, password }: BasicCredentials,
+    request: PlatformRequest,
+  ): Promise<AuthPrincipal> {
     const principal = await this.options.validate(username, password, request);
     if (!principal) {
-      throw withoutStack(() => new AuthenticationError('credentials_invalid', { scheme: this.name }));
+      throw withoutStack(
+        () => new AuthenticationError('credentials_invalid', { scheme: this.name }),
+      );
     }
     return principal;
   }

@@ -6,7 +6,11 @@ import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge, errorDescription, type AuthParam } from '../../http/challenge.js';
 import { parseAuthorization } from '../../http/authorization-header.js';
 import { formParam, header, queryParam } from '../../http/request-access.js';
-import type { BearerSchemeOptions, PlatformRequest, SecuritySchemeDefinition } from '../../interfaces/auth-options.interface.js';
+import type {
+  BearerSchemeOptions,
+  PlatformRequest,
+  SecuritySchemeDefinition,
+} from '../../interfaces/auth-options.interface.js';
 import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
@@ -72,7 +76,8 @@ export class BearerScheme
       throw fail('invalid_request', 'The access_token parameter is repeated or malformed');
     }
     const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
-    if (found.length > 1) throw fail('invalid_request', 'The access token was sent by more than one method');
+    if (found.length > 1)
+      throw fail('invalid_request', 'The access token was sent by more than one method');
     const token = found[0];
     if (token === undefined) return undefined;
     if (token === '') throw fail('invalid_request', 'The access token is empty');
@@ -87,7 +92,9 @@ export class BearerScheme
     if (this.jwt) {
       const payload = await this.jwt.verify(token);
       const jwt = this.options.jwt;
-      principal = jwt?.validate ? await jwt.validate(payload, token, request) : principalFromClaims(payload);
+      principal = jwt?.validate
+        ? await jwt.validate(payload, token, request)
+        : principalFromClaims(payload);
     } else {
       principal = await this.options.validate?.(token, request);
     }
@@ -97,7 +104,10 @@ export class BearerScheme
 
   challenges(error?: AuthenticationError): readonly string[] {
     if (!error?.credentialsPresented) return [this.challengeLine];
-    const params: AuthParam[] = [this.realmParam, ['error', error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token']];
+    const params: AuthParam[] = [
+      this.realmParam,
+      ['error', error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token'],
+    ];
     if (error.description) params.push(['error_description', errorDescription(error.description)]);
     return [challenge('Bearer', params)];
   }
@@ -110,7 +120,9 @@ export class BearerScheme
 
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>> {
     const bearerFormat = this.options.bearerFormat ?? (this.jwt ? 'JWT' : undefined);
-    return { [this.name]: { type: 'http', scheme: 'bearer', ...(bearerFormat ? { bearerFormat } : {}) } };
+    return {
+      [this.name]: { type: 'http', scheme: 'bearer', ...(bearerFormat ? { bearerFormat } : {}) },
+    };
   }
 
   /** Passport's entry point: same parsing and verification as the guard's. */

@@ -1,7 +1,11 @@
 import passport, { type Strategy } from 'passport';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
-import type { PassportSchemeOptions, PlatformRequest, SecuritySchemeDefinition } from '../../interfaces/auth-options.interface.js';
+import type {
+  PassportSchemeOptions,
+  PlatformRequest,
+  SecuritySchemeDefinition,
+} from '../../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 
@@ -24,7 +28,9 @@ export class PassportScheme implements AuthScheme<typeof REQUEST> {
   ) {}
 
   read(request: PlatformRequest): typeof REQUEST | undefined {
-    return this.options.hasCredentials === undefined || this.options.hasCredentials(request) ? REQUEST : undefined;
+    return this.options.hasCredentials === undefined || this.options.hasCredentials(request)
+      ? REQUEST
+      : undefined;
   }
 
   verify(_credentials: typeof REQUEST, request: PlatformRequest): Promise<AuthPrincipal> {
@@ -33,13 +39,23 @@ export class PassportScheme implements AuthScheme<typeof REQUEST> {
     return new Promise((resolve, reject) => {
       const run = Object.create(strategy) as Strategy & Record<string, unknown>;
       run['success'] = (user: AuthPrincipal) => resolve(user);
-      run['fail'] = () => reject(withoutStack(() => new AuthenticationError(code, { scheme: this.name })));
+      run['fail'] = () =>
+        reject(withoutStack(() => new AuthenticationError(code, { scheme: this.name })));
       run['error'] = (err: unknown) => reject(err);
-      run['pass'] = () => reject(withoutStack(() => new AuthenticationError(code, { scheme: this.name })));
+      run['pass'] = () =>
+        reject(withoutStack(() => new AuthenticationError(code, { scheme: this.name })));
       run['redirect'] = () =>
-        reject(new AuthConfigurationError(`the passport strategy of scheme "${this.name}" redirects; only non-interactive strategies can guard an API.`));
+        reject(
+          new AuthConfigurationError(
+            `the passport strategy of scheme "${this.name}" redirects; only non-interactive strategies can guard an API.`,
+          ),
+        );
       try {
-        (run.authenticate as (req: unknown, options: object) => void).call(run, request, this.options.options ?? {});
+        (run.authenticate as (req: unknown, options: object) => void).call(
+          run,
+          request,
+          this.options.options ?? {},
+        );
       } catch (err) {
         reject(err);
       }
@@ -59,7 +75,9 @@ export class PassportScheme implements AuthScheme<typeof REQUEST> {
     if (typeof strategy !== 'string') return strategy;
     const found = (passport as unknown as PassportRegistry)._strategy(strategy);
     if (!found) {
-      throw new AuthConfigurationError(`scheme "${this.name}": no passport strategy is registered as "${strategy}".`);
+      throw new AuthConfigurationError(
+        `scheme "${this.name}": no passport strategy is registered as "${strategy}".`,
+      );
     }
     return found;
   }
