@@ -24,7 +24,7 @@ export abstract class AuthError extends HttpException {
   abstract readonly code: AuthErrorCode;
   /** The scheme whose credential failed or decided. */
   readonly scheme: string | undefined;
-  /** Schemes the route accepts (empty when thrown outside the guard: the filter then uses the defaults). */
+  /** Schemes the route accepts (empty when the application threw it: the filter then uses the route's). */
   readonly schemes: readonly string[];
 
   protected constructor(message: string, status: number, details: AuthErrorDetails) {

@@ -6,7 +6,8 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AUTH_CONFIG } from '../auth.constants.js';
+import { AUTH_CONFIG, AUTH_ROUTE_SCHEMES } from '../auth.constants.js';
+import { authContextOf } from '../decorators/principal.decorator.js';
 import {
   AuthenticationError,
   AuthError,
@@ -34,7 +35,7 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     if (host.getType() !== 'http') throw error;
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
-    const challenges = this.challenges(error);
+    const challenges = this.challenges(error, host.switchToHttp().getRequest<object>());
     if (challenges.length > 0) {
       // An array becomes one header line per challenge on Express and Fastify alike.
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
@@ -49,21 +50,26 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     );
   }
 
-  /** The challenges of a response: one per accepted scheme for 401/400, the scheme's own on 403. */
-  protected challenges(error: AuthError): readonly string[] {
+  /**
+   * The challenges of a response: one per accepted scheme for 401/400, the Bearer
+   * `insufficient_scope` challenge on 403. For an error the application threw itself (no schemes
+   * attached), the route's schemes and principals stored by the guard are used, and the module's
+   * defaults only where no guard ran.
+   */
+  protected challenges(error: AuthError, request: object): readonly string[] {
     const { schemes } = this.config;
     if (error instanceof AuthorizationError) {
-      return error.schemes.flatMap(
-        (name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? [],
-      );
+      const deciding =
+        error.schemes.length > 0 ? error.schemes : Object.keys(authContextOf(request)?.principals ?? {});
+      return deciding.flatMap((name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? []);
     }
     if (!(error instanceof AuthenticationError)) return [];
     const accepted =
       error.schemes.length > 0
         ? error.schemes
-        : [...new Set(this.config.defaultAlternatives.flat())];
-    return accepted.flatMap(
-      (name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? [],
-    );
+        : ((request as Record<symbol, readonly string[] | undefined>)[AUTH_ROUTE_SCHEMES] ?? [
+            ...new Set(this.config.defaultAlternatives.flat()),
+          ]);
+    return accepted.flatMap((name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? []);
   }
 }

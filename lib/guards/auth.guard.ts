@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AUTH_CONFIG, AUTH_CONTEXT } from '../auth.constants.js';
+import { AUTH_CONFIG, AUTH_CONTEXT, AUTH_ROUTE_SCHEMES } from '../auth.constants.js';
 import { authenticate, authorize, withRouteSchemes } from '../core/authenticate.js';
 import { planRoute, type RoutePlan } from '../core/route-plan.js';
 import { authContextOf } from '../decorators/principal.decorator.js';
@@ -28,6 +28,9 @@ export class AuthGuard implements CanActivate {
     if (plan === null) return true;
     const request = context.switchToHttp().getRequest<object>();
     if (authContextOf(request)) return true;
+    // Errors thrown later by the application (e.g. a controller's AuthorizationError) are still
+    // challenged for exactly this route's schemes.
+    (request as Record<symbol, unknown>)[AUTH_ROUTE_SCHEMES] = plan.schemeNames;
     let auth: AuthContext;
     try {
       auth = await authenticate(plan, request);
