@@ -29,7 +29,8 @@ function stringList(value: unknown, what: string): readonly string[] {
  */
 export function toRequirement(args: readonly unknown[], optional: boolean): AuthRequirement {
   const last = args[args.length - 1];
-  const hasOptions = typeof last === 'object' && last !== null && !isGroup(last);
+  const hasOptions =
+    typeof last === 'object' && last !== null && !Array.isArray(last) && !isGroup(last);
   const options = (hasOptions ? last : {}) as AuthRouteOptions;
   const alternatives = (hasOptions ? args.slice(0, -1) : args).map((entry) => {
     if (typeof entry === 'string' && entry !== '') return [entry];

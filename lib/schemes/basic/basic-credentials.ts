@@ -6,7 +6,8 @@ export interface BasicCredentials {
   readonly password: string;
 }
 
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** RFC 4648 §4 base64 (the alphabet RFC 7617 uses), padding optional: not the wider token68 alphabet. */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -21,7 +22,7 @@ function invalid(): AuthenticationError {
  * UTF-8, no colon, an empty user-id or a control character throw `credentials_invalid`.
  */
 export function decodeBasicCredentials(token68: string): BasicCredentials {
-  if (!TOKEN68.test(token68) || token68.replace(/=+$/, '').length % 4 === 1) throw invalid();
+  if (!BASE64.test(token68) || token68.replace(/=+$/, '').length % 4 === 1) throw invalid();
   let decoded: string;
   try {
     decoded = UTF8.decode(Buffer.from(token68, 'base64'));

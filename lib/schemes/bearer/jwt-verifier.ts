@@ -2,7 +2,11 @@ import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } fro
 import { types } from 'node:util';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
-import { AuthenticationError, AuthUnavailableError, withoutStack } from '../../errors/auth.error.js';
+import {
+  AuthenticationError,
+  AuthUnavailableError,
+  withoutStack,
+} from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 
 const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -33,7 +37,9 @@ function defaultAlgorithm(key: KeyObject): string {
       const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
       const alg = CURVE_ALGORITHMS[curve];
       if (alg) return alg;
-      throw new AuthConfigurationError(`bearer.jwt.publicKey uses the unsupported curve "${curve}".`);
+      throw new AuthConfigurationError(
+        `bearer.jwt.publicKey uses the unsupported curve "${curve}".`,
+      );
     }
     default:
       throw new AuthConfigurationError(
@@ -43,7 +49,9 @@ function defaultAlgorithm(key: KeyObject): string {
 }
 
 function resolveKey(options: JwtVerificationOptions): ResolvedKey {
-  const sources = (['secret', 'publicKey', 'jwksUrl'] as const).filter((k) => options[k] !== undefined);
+  const sources = (['secret', 'publicKey', 'jwksUrl'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
   if (sources.length !== 1) {
     throw new AuthConfigurationError(
       `bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got ${sources.length === 0 ? 'none' : sources.join(', ')}).`,
@@ -58,12 +66,15 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
   if (options.secret !== undefined) {
     const secret = options.secret;
     const key = types.isKeyObject(secret) ? secret : createSecretKey(Buffer.from(secret));
-    if (key.type !== 'secret') throw new AuthConfigurationError('bearer.jwt.secret must be a secret key.');
+    if (key.type !== 'secret')
+      throw new AuthConfigurationError('bearer.jwt.secret must be a secret key.');
     const algorithms = options.algorithms ?? ['HS256'];
     for (const alg of algorithms) {
       const min = HMAC_MIN_BYTES[alg];
       if (min === undefined) {
-        throw new AuthConfigurationError(`bearer.jwt.secret can only verify HS256, HS384 or HS512, not "${alg}".`);
+        throw new AuthConfigurationError(
+          `bearer.jwt.secret can only verify HS256, HS384 or HS512, not "${alg}".`,
+        );
       }
       if ((key.symmetricKeySize ?? 0) < min) {
         throw new AuthConfigurationError(
@@ -84,16 +95,21 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
             ? source
             : createPublicKey({ key: source as JsonWebKey, format: 'jwk' });
     } catch (err) {
-      throw new AuthConfigurationError(`bearer.jwt.publicKey cannot be read: ${(err as Error).message}`);
+      throw new AuthConfigurationError(
+        `bearer.jwt.publicKey cannot be read: ${(err as Error).message}`,
+      );
     }
-    if (key.type !== 'public') throw new AuthConfigurationError('bearer.jwt.publicKey must be a public key.');
+    if (key.type !== 'public')
+      throw new AuthConfigurationError('bearer.jwt.publicKey must be a public key.');
     return { key, algorithms: options.algorithms ?? [defaultAlgorithm(key)] };
   }
   let url: URL;
   try {
     url = new URL(String(options.jwksUrl));
   } catch {
-    throw new AuthConfigurationError(`bearer.jwt.jwksUrl is not a URL: "${String(options.jwksUrl)}".`);
+    throw new AuthConfigurationError(
+      `bearer.jwt.jwksUrl is not a URL: "${String(options.jwksUrl)}".`,
+    );
   }
   return { key: createRemoteJWKSet(url), algorithms: options.algorithms ?? ['RS256'] };
 }
@@ -160,9 +176,18 @@ export class JwtVerifier {
         expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : undefined,
       });
     }
-    if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || !(err instanceof errors.JOSEError)) {
+    // A plain JOSEError (generic code) only comes from fetching the key set: a non-200 answer or one that is not JSON.
+    if (
+      err instanceof errors.JWKSTimeout ||
+      err instanceof errors.JWKSInvalid ||
+      !(err instanceof errors.JOSEError) ||
+      err.code === errors.JOSEError.code
+    ) {
       return new AuthUnavailableError({ scheme: 'bearer', cause: err });
     }
-    return new AuthenticationError('token_invalid', { scheme: 'bearer', description: describe(err) });
+    return new AuthenticationError('token_invalid', {
+      scheme: 'bearer',
+      description: describe(err),
+    });
   }
 }

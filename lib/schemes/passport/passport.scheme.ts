@@ -34,9 +34,10 @@ export class PassportScheme implements AuthScheme<typeof REQUEST> {
   }
 
   verify(_credentials: typeof REQUEST, request: PlatformRequest): Promise<AuthPrincipal> {
-    const strategy = this.strategy();
     const code = this.options.hasCredentials ? 'credentials_invalid' : 'credentials_missing';
     return new Promise((resolve, reject) => {
+      // Looked up inside the executor: an unknown name rejects the promise instead of throwing.
+      const strategy = this.strategy();
       const run = Object.create(strategy) as Strategy & Record<string, unknown>;
       run['success'] = (user: AuthPrincipal) => resolve(user);
       run['fail'] = () =>

@@ -1,0 +1,346 @@
+import { describe, expect, it } from '@jest/globals';
+import { AuthenticationError, AuthorizationError } from '../errors/auth.error.js';
+import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
+import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import type { AuthScheme } from '../schemes/auth-scheme.js';
+import { authenticate, authorize, withRouteSchemes } from './authenticate.js';
+import type { RoutePlan } from './route-plan.js';
+
+/** The request carries each scheme's credential under `creds[name]`. */
+type FakeRequest = { readonly creds: Readonly<Record<string, string>> };
+
+interface FakeScheme extends AuthScheme<string> {
+  readonly reads: number;
+  readonly verified: string[];
+}
+
+/**
+ * A scheme whose credential is `creds[name]`: absent means none, `malformed` makes read() throw,
+ * `bad` makes verify() reject; anything else yields a principal `<name>:<value>` with the given grants.
+ */
+function fakeScheme(
+  name: string,
+  grants: Pick<AuthPrincipal, 'roles' | 'scopes'> = {},
+): FakeScheme {
+  let reads = 0;
+  const verified: string[] = [];
+  return {
+    name,
+    get reads() {
+      return reads;
+    },
+    verified,
+    read(request: PlatformRequest) {
+      reads++;
+      const value = (request as FakeRequest).creds[name];
+      if (value === 'malformed')
+        throw new AuthenticationError('credentials_invalid', {
+          scheme: name,
+          message: 'malformed',
+        });
+      return value;
+    },
+    async verify(credentials: string) {
+      verified.push(credentials);
+      if (credentials === 'bad')
+        throw new AuthenticationError('credentials_invalid', { scheme: name });
+      return { id: `${name}:${credentials}`, ...grants };
+    },
+    challenges: () => [name],
+    securitySchemes: () => ({}),
+  };
+}
+
+function plan(
+  groups: readonly (readonly FakeScheme[])[],
+  options: { optional?: boolean; roles?: readonly string[]; scopes?: readonly string[] } = {},
+): RoutePlan {
+  const alternatives = groups.map((group) => group.map((s) => s.name));
+  return {
+    requirement: {
+      public: false,
+      alternatives,
+      optional: options.optional ?? false,
+      roles: options.roles ?? [],
+      scopes: options.scopes ?? [],
+    },
+    groups,
+    schemeNames: [...new Set(alternatives.flat())],
+  };
+}
+
+const request = (creds: Record<string, string> = {}): FakeRequest => ({ creds });
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('authenticate', () => {
+  describe('any-of', () => {
+    it('C-5: the first scheme whose credentials are present decides', async () => {
+      const basic = fakeScheme('basic');
+      const bearer = fakeScheme('bearer');
+      const route = plan([[bearer], [basic]]);
+      await expect(authenticate(route, request({ basic: 'alice' }))).resolves.toEqual({
+        principal: { id: 'basic:alice' },
+        scheme: 'basic',
+        principals: { basic: { id: 'basic:alice' } },
+      });
+      await expect(
+        authenticate(route, request({ basic: 'alice', bearer: 'tok' })),
+      ).resolves.toMatchObject({
+        principal: { id: 'bearer:tok' },
+        scheme: 'bearer',
+      });
+      expect(basic.verified).toEqual(['alice']);
+      expect(bearer.verified).toEqual(['tok']);
+    });
+
+    it('C-5: follows the declared order, not the order of the request', async () => {
+      const basic = fakeScheme('basic');
+      const bearer = fakeScheme('bearer');
+      await expect(
+        authenticate(plan([[basic], [bearer]]), request({ bearer: 'tok', basic: 'alice' })),
+      ).resolves.toMatchObject({
+        scheme: 'basic',
+      });
+    });
+
+    it('C-5: a present but invalid credential fails the request and never falls through', async () => {
+      const bearer = fakeScheme('bearer');
+      const basic = fakeScheme('basic');
+      const err = await rejection(
+        authenticate(plan([[bearer], [basic]]), request({ bearer: 'bad', basic: 'alice' })),
+      );
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect(err).toMatchObject({ code: 'credentials_invalid', scheme: 'bearer' });
+      expect(basic.reads).toBe(0);
+      expect(basic.verified).toEqual([]);
+    });
+
+    it('C-5: a malformed credential (read() throws) fails the request without reading later schemes', async () => {
+      const bearer = fakeScheme('bearer');
+      const basic = fakeScheme('basic');
+      const err = await rejection(
+        authenticate(plan([[bearer], [basic]]), request({ bearer: 'malformed', basic: 'alice' })),
+      );
+      expect(err).toMatchObject({
+        code: 'credentials_invalid',
+        scheme: 'bearer',
+        message: 'malformed',
+      });
+      expect(basic.reads).toBe(0);
+    });
+
+    it('C-1: no credentials at all is credentials_missing (401)', async () => {
+      const err = await rejection(
+        authenticate(plan([[fakeScheme('bearer')], [fakeScheme('basic')]]), request()),
+      );
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect(err).toMatchObject({ code: 'credentials_missing', scheme: undefined, schemes: [] });
+      expect((err as AuthenticationError).getStatus()).toBe(401);
+    });
+  });
+
+  describe('all-of', () => {
+    it('C-5: every scheme of the group must pass; the first one is the principal', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      await expect(
+        authenticate(plan([[apiKey, bearer]]), request({ apiKey: 'k', bearer: 't' })),
+      ).resolves.toEqual({
+        principal: { id: 'apiKey:k' },
+        scheme: 'apiKey',
+        principals: { apiKey: { id: 'apiKey:k' }, bearer: { id: 'bearer:t' } },
+      });
+    });
+
+    it('C-5: a missing part is credentials_missing naming that scheme', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      const err = await rejection(authenticate(plan([[apiKey, bearer]]), request({ apiKey: 'k' })));
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect(err).toMatchObject({ code: 'credentials_missing', scheme: 'bearer' });
+      expect(apiKey.verified).toEqual([]);
+    });
+
+    it('C-5: an invalid part fails the request', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      const err = await rejection(
+        authenticate(plan([[apiKey, bearer]]), request({ apiKey: 'k', bearer: 'bad' })),
+      );
+      expect(err).toMatchObject({ code: 'credentials_invalid', scheme: 'bearer' });
+    });
+
+    it('C-5: a group with no credential at all lets the next alternative decide', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      const basic = fakeScheme('basic');
+      await expect(
+        authenticate(plan([[apiKey, bearer], [basic]]), request({ basic: 'alice' })),
+      ).resolves.toMatchObject({
+        scheme: 'basic',
+        principals: { basic: { id: 'basic:alice' } },
+      });
+    });
+  });
+
+  describe('optional', () => {
+    it('C-5: without credentials the caller is anonymous', async () => {
+      await expect(
+        authenticate(plan([[fakeScheme('bearer')]], { optional: true }), request()),
+      ).resolves.toEqual({
+        principal: undefined,
+        scheme: undefined,
+        principals: {},
+      });
+    });
+
+    it('C-5: valid credentials still yield a principal', async () => {
+      await expect(
+        authenticate(plan([[fakeScheme('bearer')]], { optional: true }), request({ bearer: 't' })),
+      ).resolves.toMatchObject({
+        principal: { id: 'bearer:t' },
+      });
+    });
+
+    it('C-5: invalid credentials are still a 401', async () => {
+      const err = await rejection(
+        authenticate(
+          plan([[fakeScheme('bearer')]], { optional: true }),
+          request({ bearer: 'bad' }),
+        ),
+      );
+      expect(err).toMatchObject({ code: 'credentials_invalid' });
+      expect((err as AuthenticationError).getStatus()).toBe(401);
+    });
+  });
+});
+
+describe('authorize', () => {
+  const context = (principals: Record<string, AuthPrincipal>): AuthContext => {
+    const [scheme] = Object.keys(principals);
+    return { principal: scheme === undefined ? undefined : principals[scheme], scheme, principals };
+  };
+  const routeWith = (options: {
+    roles?: readonly string[];
+    scopes?: readonly string[];
+  }): RoutePlan => plan([[fakeScheme('bearer')]], options);
+
+  function forbidden(route: RoutePlan, ctx: AuthContext): AuthorizationError {
+    try {
+      authorize(route, ctx);
+    } catch (err) {
+      expect(err).toBeInstanceOf(AuthorizationError);
+      return err as AuthorizationError;
+    }
+    throw new Error('authorize() did not throw');
+  }
+
+  it('passes when nothing is required', () => {
+    expect(() => authorize(routeWith({}), context({ bearer: { id: 'u' } }))).not.toThrow();
+  });
+
+  it('passes when the principal holds every required role and scope', () => {
+    const ctx = context({
+      bearer: { id: 'u', roles: ['admin', 'user'], scopes: ['read', 'write'] },
+    });
+    expect(() =>
+      authorize(routeWith({ roles: ['admin'], scopes: ['read', 'write'] }), ctx),
+    ).not.toThrow();
+  });
+
+  it('C-1: a missing role or scope is an AuthorizationError (403 insufficient_scope)', () => {
+    const err = forbidden(
+      routeWith({ roles: ['admin'], scopes: ['read'] }),
+      context({ bearer: { id: 'u', roles: ['user'], scopes: ['read'] } }),
+    );
+    expect(err.getStatus()).toBe(403);
+    expect(err).toMatchObject({
+      code: 'insufficient_scope',
+      scheme: 'bearer',
+      schemes: ['bearer'],
+      roles: ['admin'],
+      scopes: ['read'],
+    });
+    const noScopes = forbidden(
+      routeWith({ scopes: ['write'] }),
+      context({ bearer: { id: 'u', scopes: ['read'] } }),
+    );
+    expect(noScopes.scopes).toEqual(['write']);
+  });
+
+  it('C-1: requires all the roles, not any', () => {
+    forbidden(
+      routeWith({ roles: ['admin', 'auditor'] }),
+      context({ bearer: { id: 'u', roles: ['admin'] } }),
+    );
+  });
+
+  it('C-5: counts roles and scopes held by any principal of an all-of group', () => {
+    const ctx = context({
+      apiKey: { id: 'k', roles: ['service'], scopes: ['write'] },
+      bearer: { id: 'u', roles: ['user'], scopes: ['read'] },
+    });
+    const route = routeWith({ roles: ['service', 'user'], scopes: ['read', 'write'] });
+    expect(() => authorize(route, ctx)).not.toThrow();
+    const err = forbidden(routeWith({ roles: ['service', 'admin'] }), ctx);
+    expect(err).toMatchObject({ scheme: 'apiKey', schemes: ['apiKey', 'bearer'] });
+  });
+
+  it('lets an anonymous caller through (optional routes cannot require roles)', () => {
+    expect(() => authorize(routeWith({ roles: ['admin'] }), context({}))).not.toThrow();
+  });
+});
+
+describe('withRouteSchemes', () => {
+  const route = plan([
+    [fakeScheme('bearer')],
+    [fakeScheme('apiKey'), fakeScheme('basic')],
+    [fakeScheme('basic')],
+  ]);
+
+  it('C-2: gives an authentication error the schemes the route accepts, in declared order, once each', () => {
+    const expiresAt = new Date('2030-01-01T00:00:00Z');
+    const original = new AuthenticationError('token_expired', {
+      scheme: 'bearer',
+      description: 'The access token expired',
+      expiresAt,
+    });
+    const result = withRouteSchemes(original, route);
+    expect(result).toBeInstanceOf(AuthenticationError);
+    expect(result).not.toBe(original);
+    expect(result).toMatchObject({
+      code: 'token_expired',
+      scheme: 'bearer',
+      schemes: ['bearer', 'apiKey', 'basic'],
+      description: 'The access token expired',
+      expiresAt,
+      message: original.message,
+    });
+    expect((result as AuthenticationError).getStatus()).toBe(401);
+  });
+
+  it('keeps the status of an invalid_request (400)', () => {
+    const result = withRouteSchemes(
+      new AuthenticationError('invalid_request', { scheme: 'bearer' }),
+      route,
+    );
+    expect((result as AuthenticationError).getStatus()).toBe(400);
+  });
+
+  it('leaves an error that already names its schemes, and any other error, unchanged', () => {
+    const named = new AuthenticationError('credentials_missing').withSchemes(['basic']);
+    expect(withRouteSchemes(named, route)).toBe(named);
+    const forbidden = new AuthorizationError({ scheme: 'bearer', schemes: ['bearer'] });
+    expect(withRouteSchemes(forbidden, route)).toBe(forbidden);
+    const other = new Error('boom');
+    expect(withRouteSchemes(other, route)).toBe(other);
+  });
+});
