@@ -189,6 +189,30 @@ describe('authenticate', () => {
         principals: { basic: { id: 'basic:alice' } },
       });
     });
+
+    it('C-5: a partly present group lets a later complete alternative decide (OR of ANDs, as in OpenAPI)', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      await expect(
+        authenticate(plan([[apiKey, bearer], [bearer]]), request({ bearer: 't' })),
+      ).resolves.toMatchObject({ scheme: 'bearer', principals: { bearer: { id: 'bearer:t' } } });
+      expect(bearer.reads).toBe(1);
+      expect(apiKey.verified).toEqual([]);
+    });
+
+    it('C-5: a partly present group with no complete alternative names its first missing scheme', async () => {
+      const apiKey = fakeScheme('apiKey');
+      const bearer = fakeScheme('bearer');
+      const basic = fakeScheme('basic');
+      const err = await rejection(
+        authenticate(
+          plan([[apiKey, bearer], [basic]], { optional: true }),
+          request({ bearer: 't' }),
+        ),
+      );
+      expect(err).toMatchObject({ code: 'credentials_missing', scheme: 'apiKey' });
+      expect(bearer.verified).toEqual([]);
+    });
   });
 
   describe('optional', () => {

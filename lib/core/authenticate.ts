@@ -1,6 +1,7 @@
 import { AuthenticationError, AuthorizationError, withoutStack } from '../errors/auth.error.js';
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import type { AuthScheme } from '../schemes/auth-scheme.js';
 import type { RoutePlan } from './route-plan.js';
 
 const ANONYMOUS: AuthContext = Object.freeze({
@@ -10,33 +11,49 @@ const ANONYMOUS: AuthContext = Object.freeze({
 });
 
 /**
- * CONTRACT C-5: the first alternative (in declared order) for which the request carries any
- * credential decides; every scheme of that group must then verify. A present but invalid credential
- * fails the request and never falls through to a later alternative. With no credential at all, an
- * optional route is anonymous and any other route is `credentials_missing`.
+ * CONTRACT C-5, with OpenAPI's security requirement semantics (OR of alternatives, AND within a
+ * group): the first alternative, in declared order, whose credentials are all present decides, and
+ * every scheme of it must verify: a present but invalid credential fails the request and never falls
+ * through to a later alternative. A credential that is malformed fails the request as soon as it is
+ * read. When no alternative is complete: a partly present group is `credentials_missing` for its
+ * first missing scheme; with nothing present an optional route is anonymous and any other route is
+ * `credentials_missing`.
  */
 export async function authenticate(
   plan: RoutePlan,
   request: PlatformRequest,
 ): Promise<AuthContext> {
+  const found = new Map<AuthScheme, unknown>();
+  const read = (scheme: AuthScheme): unknown => {
+    if (!found.has(scheme)) found.set(scheme, scheme.read(request));
+    return found.get(scheme);
+  };
+  let firstMissing: AuthScheme | undefined;
   for (const group of plan.groups) {
-    const credentials = group.map((scheme) => scheme.read(request));
-    if (credentials.every((c) => c === undefined)) continue;
+    const credentials = group.map(read);
     const missing = credentials.indexOf(undefined);
-    if (missing !== -1) {
-      throw withoutStack(
-        () => new AuthenticationError('credentials_missing', { scheme: group[missing]!.name }),
-      );
+    if (missing === -1) return verifyGroup(group, credentials, request);
+    if (firstMissing === undefined && credentials.some((c) => c !== undefined)) {
+      firstMissing = group[missing];
     }
-    const verified = await Promise.all(
-      group.map((scheme, i) => scheme.verify(credentials[i], request)),
-    );
-    const principals: Record<string, AuthPrincipal> = {};
-    group.forEach((scheme, i) => (principals[scheme.name] = verified[i]!));
-    return { principal: verified[0], scheme: group[0]!.name, principals };
   }
-  if (plan.requirement.optional) return ANONYMOUS;
-  throw withoutStack(() => new AuthenticationError('credentials_missing'));
+  if (firstMissing === undefined && plan.requirement.optional) return ANONYMOUS;
+  throw withoutStack(
+    () => new AuthenticationError('credentials_missing', { scheme: firstMissing?.name }),
+  );
+}
+
+async function verifyGroup(
+  group: readonly AuthScheme[],
+  credentials: readonly unknown[],
+  request: PlatformRequest,
+): Promise<AuthContext> {
+  const verified = await Promise.all(
+    group.map((scheme, i) => scheme.verify(credentials[i], request)),
+  );
+  const principals: Record<string, AuthPrincipal> = {};
+  group.forEach((scheme, i) => (principals[scheme.name] = verified[i]!));
+  return { principal: verified[0], scheme: group[0]!.name, principals };
 }
 
 function holdsAll(required: readonly string[], held: ReadonlySet<string>): boolean {
