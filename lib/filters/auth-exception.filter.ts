@@ -60,8 +60,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     const { schemes } = this.config;
     if (error instanceof AuthorizationError) {
       const deciding =
-        error.schemes.length > 0 ? error.schemes : Object.keys(authContextOf(request)?.principals ?? {});
-      return deciding.flatMap((name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? []);
+        error.schemes.length > 0
+          ? error.schemes
+          : Object.keys(authContextOf(request)?.principals ?? {});
+      return deciding.flatMap(
+        (name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? [],
+      );
     }
     if (!(error instanceof AuthenticationError)) return [];
     const accepted =
@@ -70,6 +74,8 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
         : ((request as Record<symbol, readonly string[] | undefined>)[AUTH_ROUTE_SCHEMES] ?? [
             ...new Set(this.config.defaultAlternatives.flat()),
           ]);
-    return accepted.flatMap((name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? []);
+    return accepted.flatMap(
+      (name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? [],
+    );
   }
 }
