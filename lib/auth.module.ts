@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AUTH_CONFIG } from './auth.constants.js';
 import { AUTH_MODULE_OPTIONS, ConfigurableModuleClass } from './auth.module-definition.js';
-import { AuthDeclarationsChecker } from './core/auth-declarations.checker.js';
+import { AuthRoutesExplorer } from './core/auth-routes.explorer.js';
 import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { resolveAuthOptions } from './options/resolve-options.js';
@@ -20,8 +20,8 @@ import { resolveAuthOptions } from './options/resolve-options.js';
     { provide: APP_GUARD, useExisting: AuthGuard },
     AuthExceptionFilter,
     { provide: APP_FILTER, useExisting: AuthExceptionFilter },
-    AuthDeclarationsChecker,
+    AuthRoutesExplorer,
   ],
-  exports: [AUTH_CONFIG, AuthGuard],
+  exports: [AUTH_CONFIG, AuthGuard, AuthRoutesExplorer],
 })
 export class AuthModule extends ConfigurableModuleClass {}

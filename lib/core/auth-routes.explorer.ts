@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { AUTH_CONFIG } from '../auth.constants.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import { planRoute, routeName, type RoutePlan } from './route-plan.js';
+
+/** The operation extension that ties an OpenAPI operation to the route it documents. */
+export const ROUTE_EXTENSION = 'x-nest-http-auth-route';
+
+/** Nest's route path metadata key (`@Get()` & co.), and @nestjs/swagger's extension metadata key. */
+const PATH_METADATA = 'path';
+const SWAGGER_EXTENSIONS = 'swagger/apiExtension';
+
+const routeIds = new WeakMap<Function, string>();
+let nextRouteId = 0;
+
+/** A stable id per handler function, the same in every application that shares the controller. */
+function routeId(controller: Function, handler: Function): string {
+  let id = routeIds.get(handler);
+  if (id === undefined)
+    routeIds.set(handler, (id = `${routeName(controller, handler)}#${nextRouteId++}`));
+  return id;
+}
+
+/**
+ * Plans every route of the application once, while Nest instantiates providers (before
+ * `createDocument()` can run):
+ * - an `@Auth()` naming a scheme that is not configured stops start-up with a clear message;
+ * - each handler is tagged with an OpenAPI operation extension, so that the document can be derived
+ *   from exactly the plan the guard enforces.
+ */
+@Injectable()
+export class AuthRoutesExplorer {
+  private readonly plans = new Map<string, RoutePlan | null>();
+
+  constructor(
+    discovery: DiscoveryService,
+    scanner: MetadataScanner,
+    reflector: Reflector,
+    @Inject(AUTH_CONFIG) config: ResolvedAuthOptions,
+  ) {
+    for (const wrapper of discovery.getControllers()) {
+      const controller = wrapper.metatype as Function | null;
+      if (!controller?.prototype) continue;
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const method of scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[method];
+        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+        const id = routeId(controller, handler);
+        this.plans.set(id, planRoute(reflector, config, controller, handler));
+        const extensions = (Reflect.getMetadata(SWAGGER_EXTENSIONS, handler) ?? {}) as object;
+        Reflect.defineMetadata(
+          SWAGGER_EXTENSIONS,
+          { ...extensions, [ROUTE_EXTENSION]: id },
+          handler,
+        );
+      }
+    }
+  }
+
+  /** The plan of the route an operation documents: `null` for an open route, `undefined` if unknown. */
+  planOf(routeId: string): RoutePlan | null | undefined {
+    return this.plans.get(routeId);
+  }
+}
