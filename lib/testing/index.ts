@@ -1,0 +1,5 @@
+export {
+  expectDocumentMatchesEnforcement,
+  findEnforcementDrift,
+  type EnforcementDrift,
+} from './document-enforcement.js';
