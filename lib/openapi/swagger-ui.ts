@@ -52,7 +52,7 @@ export function setupSwaggerAuth(
     swaggerOptions: {
       persistAuthorization: true,
       requestInterceptor: swaggerRequestInterceptor,
-      ...(options.swaggerOptions),
+      ...options.swaggerOptions,
     },
   });
   return document;
