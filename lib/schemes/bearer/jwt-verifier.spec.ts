@@ -313,11 +313,11 @@ describe('JwtVerifier', () => {
   });
 
   describe('public keys, with the default algorithm inferred from the key', () => {
-    const cases = [
+    const cases: [string, 'RS256' | 'ES256' | 'Ed25519'][] = [
       ['RS256', 'RS256'],
       ['ES256', 'ES256'],
       ['EdDSA (Ed25519)', 'Ed25519'],
-    ] as const;
+    ];
 
     describe.each(cases)('%s', (_name, generateAlg) => {
       const alg = generateAlg === 'Ed25519' ? 'EdDSA' : generateAlg;
