@@ -12,11 +12,14 @@ export function authContextOf(request: object): AuthContextValue | undefined {
 
 /**
  * The authenticated {@link AuthPrincipal}, or `undefined` for an anonymous call on an optional route.
- * With a property name, that field of the principal: `@Principal('id') id: string`.
+ * With a property name, that field of the principal: `@Principal('id') id: string`. Where this
+ * module's guard did not run (e.g. `AuthGuard('basic')` of @nestjs/passport), passport's
+ * `request.user` is used.
  */
 export const Principal = createParamDecorator(
   (field: keyof AuthPrincipal | undefined, context: ExecutionContext): unknown => {
-    const principal = authContextOf(context.switchToHttp().getRequest<object>())?.principal;
+    const request = context.switchToHttp().getRequest<{ user?: AuthPrincipal }>();
+    const principal = authContextOf(request)?.principal ?? request.user;
     return field === undefined ? principal : principal?.[field];
   },
 );
