@@ -5,7 +5,13 @@
  */
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // The sample and the tests import the library by its package name, as a user would; jest maps
+    // that to the sources (the package's `exports` map points at the build).
+    '^nest-http-auth$': '<rootDir>/lib/index.ts',
+    '^nest-http-auth/(openapi|testing)$': '<rootDir>/lib/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { isolatedModules: true } }],
   },
