@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from '@jest/globals';
 import { swaggerRequestInterceptor } from './swagger-ui.js';
 
@@ -37,8 +38,12 @@ describe('swaggerRequestInterceptor', () => {
   });
 
   it('is self-contained: its source runs on its own, as Swagger UI runs it in the page', () => {
-    const source = swaggerRequestInterceptor.toString();
-    const revived = new Function(`return (${source});`)() as typeof swaggerRequestInterceptor;
+    // A fresh context with only the browser globals it may use: no imports, no closure.
+    const revived = runInNewContext(`(${swaggerRequestInterceptor.toString()})`, {
+      atob,
+      btoa,
+      TextEncoder,
+    }) as typeof swaggerRequestInterceptor;
     expect(revived({ headers: { Authorization: latin1Basic('bob:builder£42') } })).toEqual({
       credentials: 'omit',
       headers: { Authorization: utf8Basic('bob:builder£42') },
