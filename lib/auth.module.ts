@@ -5,7 +5,8 @@ import { AUTH_MODULE_OPTIONS, ConfigurableModuleClass } from './auth.module-defi
 import { AuthRoutesExplorer } from './core/auth-routes.explorer.js';
 import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
-import { resolveAuthOptions } from './options/resolve-options.js';
+import { resolveAuthOptions, type ResolvedAuthOptions } from './options/resolve-options.js';
+import { VerificationCache } from './cache/verification-cache.js';
 
 /**
  * HTTP authentication for the whole application: `AuthModule.forRoot({ realm, basic, bearer,
@@ -16,12 +17,17 @@ import { resolveAuthOptions } from './options/resolve-options.js';
   imports: [DiscoveryModule],
   providers: [
     { provide: AUTH_CONFIG, useFactory: resolveAuthOptions, inject: [AUTH_MODULE_OPTIONS] },
+    {
+      provide: VerificationCache,
+      useFactory: (config: ResolvedAuthOptions) => new VerificationCache(config.cache),
+      inject: [AUTH_CONFIG],
+    },
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
     AuthExceptionFilter,
     { provide: APP_FILTER, useExisting: AuthExceptionFilter },
     AuthRoutesExplorer,
   ],
-  exports: [AUTH_CONFIG, AuthGuard, AuthRoutesExplorer],
+  exports: [AUTH_CONFIG, AuthGuard, AuthRoutesExplorer, VerificationCache],
 })
 export class AuthModule extends ConfigurableModuleClass {}

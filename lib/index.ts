@@ -1,5 +1,6 @@
 export { AUTH_CONFIG, AUTH_METADATA } from './auth.constants.js';
 export { AuthModule } from './auth.module.js';
+export { VerificationCache, type CacheableCredential } from './cache/verification-cache.js';
 export {
   ASYNC_OPTIONS_TYPE,
   AUTH_MODULE_OPTIONS,
@@ -41,6 +42,7 @@ export type {
   AuthModuleOptions,
   BasicSchemeOptions,
   BearerSchemeOptions,
+  CacheOptions,
   ErrorFormat,
   JwtVerificationOptions,
   MaybePromise,

@@ -17,6 +17,7 @@ import {
   AuthModule,
   type AuthPrincipal,
   Principal,
+  VerificationCache,
 } from '../lib/index.js';
 import { USERS, validateUser } from './fixtures/credentials.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
@@ -159,12 +160,26 @@ describe.each<[Platform]>([['express'], ['fastify']])('AuthModule on %s', (platf
 
     it('the guard applied globally and with @UseGuards verifies a request once', async () => {
       const before = settings.validations;
+      // A credential not used before: the verification cache would hide a second run otherwise.
       const res = await request(app.getHttpServer())
         .get('/twice')
-        .set('Authorization', basic(alice.username, alice.password));
+        .set('Authorization', basic(USERS.aladdin.username, USERS.aladdin.password));
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ id: 'alice' });
+      expect(res.body).toEqual({ id: 'Aladdin' });
       expect(settings.validations).toBe(before + 1);
+    });
+
+    it('the verification cache verifies a credential once until it is invalidated', async () => {
+      const server = app.getHttpServer();
+      const auth = basic(USERS.test.username, USERS.test.password);
+      const before = settings.validations;
+      for (let i = 0; i < 3; i++) {
+        expect((await request(server).get('/basic').set('Authorization', auth)).status).toBe(200);
+      }
+      expect(settings.validations).toBe(before + 1);
+      app.get(VerificationCache).invalidate(USERS.test.username);
+      expect((await request(server).get('/basic').set('Authorization', auth)).status).toBe(200);
+      expect(settings.validations).toBe(before + 2);
     });
 
     it("C-3: @nestjs/passport's AuthGuard('basic') runs this module's Basic parsing (password with colons)", async () => {

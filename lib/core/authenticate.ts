@@ -4,6 +4,9 @@ import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.in
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import type { RoutePlan } from './route-plan.js';
 
+/** Verifies one scheme's credentials (directly, or through the verification cache). */
+export type Verify = (scheme: AuthScheme, credentials: unknown) => Promise<AuthPrincipal>;
+
 const ANONYMOUS: AuthContext = Object.freeze({
   principal: undefined,
   scheme: undefined,
@@ -22,6 +25,7 @@ const ANONYMOUS: AuthContext = Object.freeze({
 export async function authenticate(
   plan: RoutePlan,
   request: PlatformRequest,
+  verify: Verify = (scheme, credentials) => scheme.verify(credentials, request),
 ): Promise<AuthContext> {
   const found = new Map<AuthScheme, unknown>();
   const read = (scheme: AuthScheme): unknown => {
@@ -32,7 +36,7 @@ export async function authenticate(
   for (const group of plan.groups) {
     const credentials = group.map(read);
     const missing = credentials.indexOf(undefined);
-    if (missing === -1) return verifyGroup(group, credentials, request);
+    if (missing === -1) return verifyGroup(group, credentials, verify);
     if (firstMissing === undefined && credentials.some((c) => c !== undefined)) {
       firstMissing = group[missing];
     }
@@ -46,11 +50,9 @@ export async function authenticate(
 async function verifyGroup(
   group: readonly AuthScheme[],
   credentials: readonly unknown[],
-  request: PlatformRequest,
+  verify: Verify,
 ): Promise<AuthContext> {
-  const verified = await Promise.all(
-    group.map((scheme, i) => scheme.verify(credentials[i], request)),
-  );
+  const verified = await Promise.all(group.map((scheme, i) => verify(scheme, credentials[i])));
   const principals: Record<string, AuthPrincipal> = {};
   group.forEach((scheme, i) => (principals[scheme.name] = verified[i]!));
   return { principal: verified[0], scheme: group[0]!.name, principals };

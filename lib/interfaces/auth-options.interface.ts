@@ -117,6 +117,14 @@ export interface PassportSchemeOptions {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/** Options of the verification cache; see `VerificationCache`. */
+export interface CacheOptions {
+  /** Most entries kept. Default 10,000. */
+  readonly max?: number;
+  /** Longest an entry lives, in seconds (never past a JWT's `exp`). Default 60. */
+  readonly ttl?: number;
+}
+
 /** Body format of error responses. */
 export type ErrorFormat = 'json' | 'problem+json';
 
@@ -139,6 +147,13 @@ export interface AuthModuleOptions {
   readonly default?: readonly (string | { readonly all: readonly string[] })[];
   /** Error body format. Default `json` (Nest's shape plus `code`). */
   readonly errorFormat?: ErrorFormat;
+  /**
+   * Remember successful verifications (HMAC-keyed, bounded, timed), so that password hashes and
+   * signature checks run once per credential and TTL. `false` turns it off. Default on:
+   * `{ max: 10000, ttl: 60 }`. Call `VerificationCache.invalidate(id)` when a password changes or a
+   * key or token is revoked.
+   */
+  readonly cache?: CacheOptions | false;
   /** Added as `documentation_url` to error bodies (and as the base of problem `type` URIs). */
   readonly documentationUrl?: string;
 }

@@ -2,7 +2,11 @@ import { DEFAULT_REALM } from '../auth.constants.js';
 import { toRequirement } from '../decorators/auth.decorator.js';
 import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
 import type { AuthRequirement } from '../interfaces/auth-metadata.interface.js';
-import type { AuthModuleOptions, ErrorFormat } from '../interfaces/auth-options.interface.js';
+import type {
+  AuthModuleOptions,
+  CacheOptions,
+  ErrorFormat,
+} from '../interfaces/auth-options.interface.js';
 import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
@@ -20,6 +24,8 @@ export interface ResolvedAuthOptions {
   readonly globalRequirement: AuthRequirement | undefined;
   readonly errorFormat: ErrorFormat;
   readonly documentationUrl: string | undefined;
+  /** The verification cache's options, or `false` when it is off. */
+  readonly cache: CacheOptions | false;
 }
 
 const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
@@ -94,6 +100,19 @@ function checkOptions(options: AuthModuleOptions): void {
       `errorFormat must be 'json' or 'problem+json', got ${JSON.stringify(options.errorFormat)}.`,
     );
   }
+  if (options.cache !== undefined && options.cache !== false) {
+    const { max, ttl } = options.cache;
+    if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+      throw new AuthConfigurationError(
+        `cache.max must be a positive integer, got ${JSON.stringify(max)}.`,
+      );
+    }
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) {
+      throw new AuthConfigurationError(
+        `cache.ttl must be a positive number of seconds, got ${JSON.stringify(ttl)}.`,
+      );
+    }
+  }
   if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
     throw new AuthConfigurationError(
       `documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`,
@@ -153,5 +172,6 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     globalRequirement,
     errorFormat: options.errorFormat ?? 'json',
     documentationUrl: options.documentationUrl,
+    cache: options.cache ?? {},
   };
 }

@@ -1,3 +1,4 @@
+import type { CacheableCredential } from '../cache/verification-cache.js';
 import type { AuthenticationError } from '../errors/auth.error.js';
 import type {
   PlatformRequest,
@@ -32,6 +33,12 @@ export interface AuthScheme<TCredentials = unknown> {
 
   /** The challenge for a 403 of a principal this scheme authenticated, if the scheme has one. */
   forbiddenChallenge?(scopes: readonly string[]): string | undefined;
+
+  /**
+   * What the verification cache may remember of these credentials; `undefined` (or no method) when
+   * verifications of this scheme must not be cached.
+   */
+  cacheable?(credentials: TCredentials): CacheableCredential | undefined;
 
   /** OpenAPI security schemes, by name: usually one, named like the scheme. */
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>>;

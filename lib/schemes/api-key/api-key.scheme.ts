@@ -1,4 +1,5 @@
 import { PassportStrategy } from '@nestjs/passport';
+import type { CacheableCredential } from '../../cache/verification-cache.js';
 import { DEFAULT_API_KEY_HEADER, DEFAULT_MAX_CREDENTIAL_LENGTH } from '../../auth.constants.js';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge } from '../../http/challenge.js';
@@ -79,6 +80,10 @@ export class ApiKeyScheme
     const principal = await this.options.validate(key, request);
     if (!principal) throw invalid();
     return principal;
+  }
+
+  cacheable(key: string): CacheableCredential {
+    return { material: key };
   }
 
   challenges(): readonly string[] {

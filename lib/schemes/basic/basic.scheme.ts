@@ -1,4 +1,5 @@
 import { PassportStrategy } from '@nestjs/passport';
+import type { CacheableCredential } from '../../cache/verification-cache.js';
 import { BasicStrategy } from 'passport-http';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge } from '../../http/challenge.js';
@@ -54,6 +55,11 @@ export class BasicScheme
       );
     }
     return principal;
+  }
+
+  cacheable({ username, password }: BasicCredentials): CacheableCredential {
+    // The user-id cannot contain a colon (RFC 7617), so this is unambiguous.
+    return { material: `${username}:${password}` };
   }
 
   challenges(): readonly string[] {

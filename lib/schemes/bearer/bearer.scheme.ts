@@ -1,5 +1,6 @@
 import { PassportStrategy } from '@nestjs/passport';
-import type { JWTPayload } from 'jose';
+import type { CacheableCredential } from '../../cache/verification-cache.js';
+import { decodeJwt, type JWTPayload } from 'jose';
 import { Strategy as PassportBearerStrategy } from 'passport-http-bearer';
 import { DEFAULT_MAX_CREDENTIAL_LENGTH } from '../../auth.constants.js';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
@@ -100,6 +101,12 @@ export class BearerScheme
     }
     if (!principal) throw fail('token_invalid', 'The access token is invalid');
     return principal;
+  }
+
+  cacheable(token: string): CacheableCredential {
+    if (!this.jwt) return { material: token };
+    // Asked only once the token verified, so its claims can be trusted.
+    return { material: token, expiresAt: () => (decodeJwt(token).exp ?? 0) * 1000 };
   }
 
   challenges(error?: AuthenticationError): readonly string[] {

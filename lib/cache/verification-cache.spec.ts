@@ -1,0 +1,170 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { inspect } from 'node:util';
+import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import { VerificationCache } from './verification-cache.js';
+
+/** A verification that counts its calls and resolves to a principal. */
+function verifier(principal: AuthPrincipal = { id: 'alice' }) {
+  const calls = { count: 0 };
+  return {
+    calls,
+    verify: async (): Promise<AuthPrincipal> => {
+      calls.count++;
+      await Promise.resolve();
+      return principal;
+    },
+  };
+}
+
+describe('VerificationCache', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2026-11-23T08:00:00Z') });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** The cache's TTL clock, following jest's fake time. */
+  const fakeClock = { now: () => Date.now() };
+
+  it('verifies a credential once, then answers from the cache', async () => {
+    const cache = new VerificationCache();
+    const { calls, verify } = verifier();
+    for (let i = 0; i < 3; i++) {
+      await expect(cache.verify('basic', { material: 'alice:pw' }, verify)).resolves.toEqual({
+        id: 'alice',
+      });
+    }
+    expect(calls.count).toBe(1);
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps schemes and credentials apart', async () => {
+    const cache = new VerificationCache();
+    const { calls, verify } = verifier();
+    await cache.verify('basic', { material: 'k' }, verify);
+    await cache.verify('apiKey', { material: 'k' }, verify);
+    await cache.verify('basic', { material: 'k2' }, verify);
+    expect(calls.count).toBe(3);
+  });
+
+  it('shares one verification among concurrent first requests for the same credential', async () => {
+    const cache = new VerificationCache();
+    let release: (p: AuthPrincipal) => void = () => undefined;
+    let calls = 0;
+    const slow = (): Promise<AuthPrincipal> => {
+      calls++;
+      return new Promise((resolve) => (release = resolve));
+    };
+    const all = Promise.all(
+      [1, 2, 3].map(() => cache.verify('basic', { material: 'alice:pw' }, slow)),
+    );
+    release({ id: 'alice' });
+    await expect(all).resolves.toEqual([{ id: 'alice' }, { id: 'alice' }, { id: 'alice' }]);
+    expect(calls).toBe(1);
+  });
+
+  it('does not cache failures, and lets the next request verify again', async () => {
+    const cache = new VerificationCache();
+    let calls = 0;
+    const failing = (): Promise<AuthPrincipal> => {
+      calls++;
+      return Promise.reject(new Error('wrong password'));
+    };
+    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toThrow(
+      'wrong password',
+    );
+    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toThrow(
+      'wrong password',
+    );
+    expect(calls).toBe(2);
+    expect(cache.size).toBe(0);
+  });
+
+  it('expires entries after ttl seconds', async () => {
+    const cache = new VerificationCache({ ttl: 30 }, fakeClock);
+    const { calls, verify } = verifier();
+    await cache.verify('basic', { material: 'alice:pw' }, verify);
+    jest.advanceTimersByTime(29_000);
+    await cache.verify('basic', { material: 'alice:pw' }, verify);
+    expect(calls.count).toBe(1);
+    jest.advanceTimersByTime(2_000);
+    await cache.verify('basic', { material: 'alice:pw' }, verify);
+    expect(calls.count).toBe(2);
+  });
+
+  it("never keeps an entry past the credential's expiry (a JWT's exp)", async () => {
+    const cache = new VerificationCache({ ttl: 60 }, fakeClock);
+    const { calls, verify } = verifier();
+    const expiresAt = Date.now() + 5_000;
+    await cache.verify('bearer', { material: 'jwt', expiresAt: () => expiresAt }, verify);
+    jest.advanceTimersByTime(4_000);
+    await cache.verify('bearer', { material: 'jwt', expiresAt: () => expiresAt }, verify);
+    expect(calls.count).toBe(1);
+    jest.advanceTimersByTime(1_500);
+    await cache.verify('bearer', { material: 'jwt', expiresAt: () => expiresAt }, verify);
+    expect(calls.count).toBe(2);
+  });
+
+  it('does not remember a credential that is already expired', async () => {
+    const cache = new VerificationCache();
+    const { verify } = verifier();
+    await cache.verify('bearer', { material: 'jwt', expiresAt: () => Date.now() - 1 }, verify);
+    expect(cache.size).toBe(0);
+  });
+
+  it('is bounded: the least recently used entries go first', async () => {
+    const cache = new VerificationCache({ max: 2 });
+    const { calls, verify } = verifier();
+    await cache.verify('basic', { material: 'a' }, verify);
+    await cache.verify('basic', { material: 'b' }, verify);
+    await cache.verify('basic', { material: 'a' }, verify); // a is now the most recent
+    await cache.verify('basic', { material: 'c' }, verify); // evicts b
+    expect(cache.size).toBe(2);
+    expect(calls.count).toBe(3);
+    await cache.verify('basic', { material: 'a' }, verify);
+    expect(calls.count).toBe(3);
+    await cache.verify('basic', { material: 'b' }, verify);
+    expect(calls.count).toBe(4);
+  });
+
+  it('invalidate(id) forgets every credential of that principal only', async () => {
+    const cache = new VerificationCache();
+    const alice = verifier({ id: 'alice' });
+    const bob = verifier({ id: 'bob' });
+    await cache.verify('basic', { material: 'alice:pw' }, alice.verify);
+    await cache.verify('bearer', { material: 'alice-token' }, alice.verify);
+    await cache.verify('basic', { material: 'bob:pw' }, bob.verify);
+    cache.invalidate('alice');
+    expect(cache.size).toBe(1);
+    await cache.verify('basic', { material: 'alice:pw' }, alice.verify);
+    await cache.verify('bearer', { material: 'alice-token' }, alice.verify);
+    await cache.verify('basic', { material: 'bob:pw' }, bob.verify);
+    expect(alice.calls.count).toBe(4);
+    expect(bob.calls.count).toBe(1);
+    cache.invalidate('nobody');
+  });
+
+  it('C-4: holds no raw credential, only HMACs of them', async () => {
+    const cache = new VerificationCache();
+    const secrets = [
+      'alice:S3cret-Passw0rd!',
+      'ak_demo_7Hq2xR9pLm4vT8wZ',
+      'eyJhbGciOiJIUzI1NiJ9.e30.sig',
+    ];
+    for (const material of secrets) await cache.verify('x', { material }, verifier().verify);
+    const dump = inspect(cache, { depth: 10, showHidden: true });
+    for (const secret of secrets) expect(dump).not.toContain(secret);
+    expect(cache.size).toBe(3);
+  });
+
+  it('cache: false verifies every time', async () => {
+    const cache = new VerificationCache(false);
+    const { calls, verify } = verifier();
+    await cache.verify('basic', { material: 'alice:pw' }, verify);
+    await cache.verify('basic', { material: 'alice:pw' }, verify);
+    expect(calls.count).toBe(2);
+    expect(cache.enabled).toBe(false);
+    expect(cache.size).toBe(0);
+  });
+});
