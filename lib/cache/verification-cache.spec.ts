@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { inspect } from 'node:util';
+import { AuthenticationError, AuthUnavailableError } from '../errors/auth.error.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import { VerificationCache } from './verification-cache.js';
 
@@ -64,21 +65,60 @@ describe('VerificationCache', () => {
     expect(calls).toBe(1);
   });
 
-  it('does not cache failures, and lets the next request verify again', async () => {
+  it('does not remember errors other than authentication failures (e.g. an unreachable store)', async () => {
     const cache = new VerificationCache();
     let calls = 0;
     const failing = (): Promise<AuthPrincipal> => {
       calls++;
-      return Promise.reject(new Error('wrong password'));
+      return Promise.reject(new AuthUnavailableError());
     };
-    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toThrow(
-      'wrong password',
+    await expect(cache.verify('basic', { material: 'alice:pw' }, failing)).rejects.toBeInstanceOf(
+      AuthUnavailableError,
     );
-    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toThrow(
-      'wrong password',
+    await expect(cache.verify('basic', { material: 'alice:pw' }, failing)).rejects.toBeInstanceOf(
+      AuthUnavailableError,
     );
     expect(calls).toBe(2);
     expect(cache.size).toBe(0);
+  });
+
+  it('remembers a rejected credential for failureTtl seconds, then verifies it again', async () => {
+    const cache = new VerificationCache({ ttl: 60, failureTtl: 5 }, fakeClock);
+    const rejection = new AuthenticationError('credentials_invalid', { scheme: 'basic' });
+    let calls = 0;
+    const failing = (): Promise<AuthPrincipal> => {
+      calls++;
+      return Promise.reject(rejection);
+    };
+    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toBe(rejection);
+    jest.advanceTimersByTime(4_000);
+    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toBe(rejection);
+    expect(calls).toBe(1);
+    jest.advanceTimersByTime(2_000);
+    await expect(cache.verify('basic', { material: 'alice:bad' }, failing)).rejects.toBe(rejection);
+    expect(calls).toBe(2);
+  });
+
+  it('failureTtl: 0 remembers no rejection', async () => {
+    const cache = new VerificationCache({ failureTtl: 0 });
+    let calls = 0;
+    const failing = (): Promise<AuthPrincipal> => {
+      calls++;
+      return Promise.reject(new AuthenticationError('token_invalid'));
+    };
+    await expect(cache.verify('bearer', { material: 't' }, failing)).rejects.toThrow();
+    await expect(cache.verify('bearer', { material: 't' }, failing)).rejects.toThrow();
+    expect(calls).toBe(2);
+  });
+
+  it('stays bounded with many distinct rejected credentials', async () => {
+    const cache = new VerificationCache({ max: 100 });
+    const failing = (): Promise<AuthPrincipal> =>
+      Promise.reject(new AuthenticationError('credentials_invalid'));
+    for (let i = 0; i < 1_000; i++) {
+      await expect(cache.verify('apiKey', { material: `bad-${i}` }, failing)).rejects.toThrow();
+    }
+    expect(cache.size).toBe(100);
   });
 
   it('expires entries after ttl seconds', async () => {

@@ -1,36 +1,43 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { AuthenticationError } from '../errors/auth.error.js';
 import type { CacheOptions } from '../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 
-/** What a scheme lets the cache remember about a verified credential. */
+/** What a scheme lets the cache remember about a credential. */
 export interface CacheableCredential {
   /** The secret material that identifies the credential (never stored: only its HMAC is). */
   readonly material: string;
-  /** When the credential stops being valid, in ms since the epoch (a JWT's `exp`); asked only after a successful verification. */
+  /**
+   * When the credential stops being valid, in ms since the epoch (a JWT's `exp`); asked only
+   * after a successful verification.
+   */
   readonly expiresAt?: () => number | undefined;
 }
 
-interface Entry {
-  readonly principal: AuthPrincipal;
-}
+/** A remembered verdict: the principal, or the authentication error of a rejected credential. */
+type Entry =
+  | { readonly principal: AuthPrincipal; readonly error?: undefined }
+  | { readonly error: AuthenticationError };
 
 /** Default bounds: enough for the active users of one instance, small in memory. */
 export const DEFAULT_CACHE_MAX = 10_000;
 export const DEFAULT_CACHE_TTL_SECONDS = 60;
+export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
 
 /**
- * Remembers successful verifications, so that a password hash (20–240 ms) or a jose verify
- * (~150 µs) runs once per credential and TTL instead of once per request.
+ * Remembers verifications, so that a password hash (20–240 ms) or a jose verify (~150 µs) runs
+ * once per credential and TTL instead of once per request.
  *
  * - Keys are an HMAC-SHA256 of scheme and credential under a random per-process key: the cache
  *   never holds a password, token or key, and its keys are useless outside the process.
- * - Bounded (LRU, `max`) and timed (`ttl`, and never past a token's expiry).
+ * - Bounded (LRU, `max` entries in all) and timed (`ttl`, never past a token's expiry).
+ * - A rejected credential is remembered for `failureTtl` (shorter), so that repeating a wrong
+ *   password or a forged token does not cost a hash or a signature check each time. Errors that
+ *   are not authentication failures (an unreachable store: 503) are never remembered.
  * - Concurrent first requests for the same credential share one verification.
- * - Failures are not cached: a wrong password costs a full verification every time (throttling,
- *   not the cache, bounds that).
- * - `invalidate(id)` drops every entry of a principal: call it on password change, key
- *   revocation or logout, or the old credential keeps working until its entry expires.
+ * - `invalidate(id)` drops every remembered success of a principal: call it on password change,
+ *   key revocation or logout, or the old credential keeps working until its entry expires.
  */
 export class VerificationCache {
   /** `false` when caching is turned off (`cache: false`): every request verifies. */
@@ -40,6 +47,7 @@ export class VerificationCache {
   private readonly inFlight = new Map<string, Promise<AuthPrincipal>>();
   private readonly keysByPrincipal = new Map<string, Set<string>>();
   private readonly ttlMs: number;
+  private readonly failureTtlMs: number;
 
   /**
    * @param options bounds, or `false` to turn caching off
@@ -47,24 +55,30 @@ export class VerificationCache {
    */
   constructor(options: CacheOptions | false = {}, clock: { now(): number } = performance) {
     this.enabled = options !== false;
-    if (options === false) options = { max: 1 };
-    this.ttlMs = (options.ttl ?? DEFAULT_CACHE_TTL_SECONDS) * 1000;
+    const { max = DEFAULT_CACHE_MAX, ttl = DEFAULT_CACHE_TTL_SECONDS } = options || {};
+    const failureTtl =
+      (options || {}).failureTtl ?? Math.min(ttl, DEFAULT_CACHE_FAILURE_TTL_SECONDS);
+    this.ttlMs = ttl * 1000;
+    this.failureTtlMs = failureTtl * 1000;
     this.entries = new LRUCache<string, Entry>({
-      max: options.max ?? DEFAULT_CACHE_MAX,
+      max,
       ttl: this.ttlMs,
-      dispose: (entry, key) => this.unindex(entry.principal.id, key),
+      dispose: (entry, key) => {
+        if (entry.error === undefined) this.unindex(entry.principal.id, key);
+      },
       perf: clock,
     });
   }
 
-  /** How many verified credentials are remembered. */
+  /** How many verdicts are remembered. */
   get size(): number {
     return this.entries.size;
   }
 
   /**
    * The principal of a credential: from the cache, from a verification already running for the
-   * same credential, or from `verify()` (whose success is then remembered).
+   * same credential, or from `verify()` (whose verdict is then remembered). A remembered rejection
+   * is thrown again.
    */
   async verify(
     scheme: string,
@@ -74,17 +88,27 @@ export class VerificationCache {
     if (!this.enabled) return verify();
     const key = this.keyOf(scheme, credential.material);
     const hit = this.entries.get(key);
-    if (hit) return hit.principal;
+    if (hit) {
+      if (hit.error) throw hit.error;
+      return hit.principal;
+    }
     const running = this.inFlight.get(key);
     if (running) return running;
     const verification = verify().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verification);
-    const principal = await verification;
-    this.remember(key, principal, credential.expiresAt?.());
-    return principal;
+    try {
+      const principal = await verification;
+      this.remember(key, principal, credential.expiresAt?.());
+      return principal;
+    } catch (error) {
+      if (error instanceof AuthenticationError && this.failureTtlMs > 0) {
+        this.entries.set(key, { error }, { ttl: this.failureTtlMs });
+      }
+      throw error;
+    }
   }
 
-  /** Forgets every remembered credential of a principal (by its `id`). */
+  /** Forgets every remembered success of a principal (by its `id`). */
   invalidate(principalId: string): void {
     for (const key of [...(this.keysByPrincipal.get(principalId) ?? [])]) this.entries.delete(key);
   }

@@ -123,6 +123,8 @@ export interface CacheOptions {
   readonly max?: number;
   /** Longest an entry lives, in seconds (never past a JWT's `exp`). Default 60. */
   readonly ttl?: number;
+  /** How long a rejected credential is remembered, in seconds; 0 turns that off. Default 10. */
+  readonly failureTtl?: number;
 }
 
 /** Body format of error responses. */

@@ -151,6 +151,18 @@ describe('resolveAuthOptions', () => {
         'nest-http-auth: documentationUrl is not a URL: "docs/errors".',
       );
     });
+    it.each([
+      [{ max: 0 }, 'nest-http-auth: cache.max must be a positive integer, got 0.'],
+      [{ max: 1.5 }, 'nest-http-auth: cache.max must be a positive integer, got 1.5.'],
+      [{ ttl: 0 }, 'nest-http-auth: cache.ttl must be a positive number of seconds, got 0.'],
+      [{ ttl: '60' }, 'nest-http-auth: cache.ttl must be a positive number of seconds, got "60".'],
+      [
+        { failureTtl: -1 },
+        'nest-http-auth: cache.failureTtl must be a number of seconds (0 or more), got -1.',
+      ],
+    ])('rejects cache options %j', (cache, message) => {
+      expect(startUpError({ basic: { validate }, cache })).toBe(message);
+    });
   });
 
   describe('defaults', () => {
@@ -162,6 +174,7 @@ describe('resolveAuthOptions', () => {
         documentationUrl: undefined,
         globalRequirement: undefined,
         defaultAlternatives: [['basic']],
+        cache: {},
       });
       expect(config.schemes.get('basic')?.challenges()).toEqual([
         'Basic realm="api", charset="UTF-8"',

@@ -37,6 +37,24 @@ function requireFunction<T extends object>(owner: T, key: keyof T, path: string)
     throw new AuthConfigurationError(`${path} must be a function.`);
 }
 
+function checkCacheOptions({ max, ttl, failureTtl }: CacheOptions): void {
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new AuthConfigurationError(
+      `cache.max must be a positive integer, got ${JSON.stringify(max)}.`,
+    );
+  }
+  if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) {
+    throw new AuthConfigurationError(
+      `cache.ttl must be a positive number of seconds, got ${JSON.stringify(ttl)}.`,
+    );
+  }
+  if (failureTtl !== undefined && (typeof failureTtl !== 'number' || !(failureTtl >= 0))) {
+    throw new AuthConfigurationError(
+      `cache.failureTtl must be a number of seconds (0 or more), got ${JSON.stringify(failureTtl)}.`,
+    );
+  }
+}
+
 function checkOptions(options: AuthModuleOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new AuthConfigurationError('AuthModule.forRoot() needs an options object.');
@@ -100,19 +118,7 @@ function checkOptions(options: AuthModuleOptions): void {
       `errorFormat must be 'json' or 'problem+json', got ${JSON.stringify(options.errorFormat)}.`,
     );
   }
-  if (options.cache !== undefined && options.cache !== false) {
-    const { max, ttl } = options.cache;
-    if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
-      throw new AuthConfigurationError(
-        `cache.max must be a positive integer, got ${JSON.stringify(max)}.`,
-      );
-    }
-    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) {
-      throw new AuthConfigurationError(
-        `cache.ttl must be a positive number of seconds, got ${JSON.stringify(ttl)}.`,
-      );
-    }
-  }
+  if (options.cache !== undefined && options.cache !== false) checkCacheOptions(options.cache);
   if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
     throw new AuthConfigurationError(
       `documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`,
