@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AUTH_CONFIG } from './auth.constants.js';
 import { AUTH_MODULE_OPTIONS, ConfigurableModuleClass } from './auth.module-definition.js';
 import { AuthRoutesExplorer } from './core/auth-routes.explorer.js';
+import { CredentialVerifier } from './core/credential-verifier.js';
+import { AuthRevocation } from './revocation/auth-revocation.service.js';
 import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { resolveAuthOptions, type ResolvedAuthOptions } from './options/resolve-options.js';
@@ -22,12 +24,21 @@ import { VerificationCache } from './cache/verification-cache.js';
       useFactory: (config: ResolvedAuthOptions) => new VerificationCache(config.cache),
       inject: [AUTH_CONFIG],
     },
+    CredentialVerifier,
+    AuthRevocation,
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
     AuthExceptionFilter,
     { provide: APP_FILTER, useExisting: AuthExceptionFilter },
     AuthRoutesExplorer,
   ],
-  exports: [AUTH_CONFIG, AuthGuard, AuthRoutesExplorer, VerificationCache],
+  exports: [
+    AUTH_CONFIG,
+    AuthGuard,
+    AuthRoutesExplorer,
+    VerificationCache,
+    CredentialVerifier,
+    AuthRevocation,
+  ],
 })
 export class AuthModule extends ConfigurableModuleClass {}

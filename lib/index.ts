@@ -22,6 +22,7 @@ export {
   AuthenticationError,
   AuthorizationError,
   AuthUnavailableError,
+  TooManyAttemptsError,
   type AuthenticationErrorDetails,
   type AuthErrorDetails,
   type AuthorizationErrorDetails,
@@ -44,6 +45,7 @@ export type {
   BearerSchemeOptions,
   CacheOptions,
   ErrorFormat,
+  ThrottleOptions,
   JwtVerificationOptions,
   MaybePromise,
   PassportSchemeOptions,
@@ -65,3 +67,12 @@ export {
 } from './schemes/basic/basic-credentials.js';
 export { BearerScheme, principalFromClaims } from './schemes/bearer/bearer.scheme.js';
 export { PassportScheme } from './schemes/passport/passport.scheme.js';
+export { AuthRevocation, type RevocableToken } from './revocation/auth-revocation.service.js';
+export type { AuthStore, WindowCount } from './stores/auth-store.interface.js';
+export { MemoryAuthStore } from './stores/memory-auth.store.js';
+export {
+  RedisAuthStore,
+  type RedisAuthStoreOptions,
+  type RedisClientLike,
+  type RedisSubscriberLike,
+} from './stores/redis-auth.store.js';

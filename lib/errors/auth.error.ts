@@ -142,3 +142,23 @@ export function withoutStack<T>(create: () => T): T {
     Error.stackTraceLimit = limit;
   }
 }
+
+/**
+ * Too many failed authentications for this client (and identity) in the window: 429 with
+ * `Retry-After`, answered before any credential is verified (CONTRACT C-1, RFC 6585 §4).
+ */
+export class TooManyAttemptsError extends AuthError {
+  override readonly name = 'TooManyAttemptsError';
+  readonly code = 'too_many_attempts' as const;
+  /** Seconds until the window ends (`Retry-After`). */
+  readonly retryAfter: number;
+
+  constructor(details: AuthErrorDetails & { readonly retryAfter: number }) {
+    super(
+      details.message ?? AUTH_ERROR_MESSAGES.too_many_attempts,
+      HttpStatus.TOO_MANY_REQUESTS,
+      details,
+    );
+    this.retryAfter = details.retryAfter;
+  }
+}

@@ -13,6 +13,7 @@ import {
   AuthError,
   AuthorizationError,
   AuthUnavailableError,
+  TooManyAttemptsError,
 } from '../errors/auth.error.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
@@ -40,8 +41,9 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
       // An array becomes one header line per challenge on Express and Fastify alike.
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
     }
-    if (error instanceof AuthUnavailableError)
+    if (error instanceof AuthUnavailableError || error instanceof TooManyAttemptsError) {
       httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
+    }
     httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
     httpAdapter.reply(
       response,

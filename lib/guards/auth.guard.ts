@@ -2,10 +2,10 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { AUTH_CONFIG, AUTH_CONTEXT, AUTH_ROUTE_SCHEMES } from '../auth.constants.js';
 import { authenticate, authorize, withRouteSchemes } from '../core/authenticate.js';
+import { CredentialVerifier } from '../core/credential-verifier.js';
 import { planRoute, type RoutePlan } from '../core/route-plan.js';
 import { authContextOf } from '../decorators/principal.decorator.js';
-import { VerificationCache } from '../cache/verification-cache.js';
-import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import type { AuthContext } from '../interfaces/auth-principal.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 
 /**
@@ -21,7 +21,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
-    private readonly cache: VerificationCache,
+    private readonly verifier: CredentialVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,11 +35,9 @@ export class AuthGuard implements CanActivate {
     (request as Record<symbol, unknown>)[AUTH_ROUTE_SCHEMES] = plan.schemeNames;
     let auth: AuthContext;
     try {
-      auth = await authenticate(plan, request, (scheme, credentials) => {
-        const cacheable = scheme.cacheable?.(credentials);
-        const verify = (): Promise<AuthPrincipal> => scheme.verify(credentials, request);
-        return cacheable ? this.cache.verify(scheme.name, cacheable, verify) : verify();
-      });
+      auth = await authenticate(plan, request, (scheme, credentials) =>
+        this.verifier.verify(scheme, credentials, request),
+      );
       authorize(plan, auth);
     } catch (error) {
       throw withRouteSchemes(error, plan);

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { JWK, JWTPayload } from 'jose';
 import type { Strategy } from 'passport';
+import type { AuthStore } from '../stores/auth-store.interface.js';
 import type { AuthPrincipal, ValidateResult } from './auth-principal.interface.js';
 
 /** A value or a promise of it. */
@@ -127,6 +128,18 @@ export interface CacheOptions {
   readonly failureTtl?: number;
 }
 
+/** Options of failed-attempt throttling (CONTRACT C-1: 429 with `Retry-After`). */
+export interface ThrottleOptions {
+  /** Failed authentications allowed per client and identity (e.g. Basic user-id) per window. Default 10. */
+  readonly maxFailures?: number;
+  /** Failed authentications allowed per client alone per window. Default 10 × `maxFailures`. */
+  readonly maxFailuresPerClient?: number;
+  /** The window, in seconds. Default 900. */
+  readonly window?: number;
+  /** Who the client is. Default: the address the platform reports (`request.ip`; set Express/Fastify `trustProxy` behind a proxy). */
+  clientKey?(request: PlatformRequest): string;
+}
+
 /** Body format of error responses. */
 export type ErrorFormat = 'json' | 'problem+json';
 
@@ -156,6 +169,16 @@ export interface AuthModuleOptions {
    * key or token is revoked.
    */
   readonly cache?: CacheOptions | false;
+  /**
+   * Throttle failed authentications: 429 with `Retry-After` after too many failures per client and
+   * identity. Off unless given (`throttle: {}` turns it on with the defaults).
+   */
+  readonly throttle?: ThrottleOptions;
+  /**
+   * Where failure counters, token revocations and cache invalidations live. Default: a bounded
+   * in-memory store (one instance). Several instances: `new RedisAuthStore(redis)`.
+   */
+  readonly store?: AuthStore;
   /** Added as `documentation_url` to error bodies (and as the base of problem `type` URIs). */
   readonly documentationUrl?: string;
 }

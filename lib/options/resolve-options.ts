@@ -6,7 +6,11 @@ import type {
   AuthModuleOptions,
   CacheOptions,
   ErrorFormat,
+  ThrottleOptions,
 } from '../interfaces/auth-options.interface.js';
+import type { AuthStore } from '../stores/auth-store.interface.js';
+import { MemoryAuthStore } from '../stores/memory-auth.store.js';
+import { FailureThrottle } from '../throttling/failure-throttle.js';
 import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
@@ -26,6 +30,10 @@ export interface ResolvedAuthOptions {
   readonly documentationUrl: string | undefined;
   /** The verification cache's options, or `false` when it is off. */
   readonly cache: CacheOptions | false;
+  /** Shared state: failure counters, revocations, invalidation events. */
+  readonly store: AuthStore;
+  /** Failed-attempt throttling, when configured. */
+  readonly throttle: FailureThrottle | undefined;
 }
 
 const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
@@ -54,6 +62,35 @@ function checkCacheOptions({ max, ttl, failureTtl }: CacheOptions): void {
     );
   }
 }
+
+function checkThrottleOptions(throttle: ThrottleOptions): void {
+  const { maxFailures, maxFailuresPerClient, window } = throttle;
+  for (const [name, value] of Object.entries({ maxFailures, maxFailuresPerClient })) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new AuthConfigurationError(
+        `throttle.${name} must be a positive integer, got ${JSON.stringify(value)}.`,
+      );
+    }
+  }
+  if (window !== undefined && (typeof window !== 'number' || !(window > 0))) {
+    throw new AuthConfigurationError(
+      `throttle.window must be a positive number of seconds, got ${JSON.stringify(window)}.`,
+    );
+  }
+  if (throttle.clientKey !== undefined)
+    requireFunction(throttle, 'clientKey', 'throttle.clientKey');
+}
+
+const STORE_METHODS = [
+  'increment',
+  'count',
+  'set',
+  'get',
+  'take',
+  'delete',
+  'publishInvalidation',
+  'onInvalidation',
+] as const;
 
 function checkOptions(options: AuthModuleOptions): void {
   if (options === null || typeof options !== 'object') {
@@ -119,6 +156,17 @@ function checkOptions(options: AuthModuleOptions): void {
     );
   }
   if (options.cache !== undefined && options.cache !== false) checkCacheOptions(options.cache);
+  if (options.throttle !== undefined) checkThrottleOptions(options.throttle);
+  if (options.store !== undefined) {
+    const missing = STORE_METHODS.filter(
+      (m) => typeof (options.store as unknown as Record<string, unknown>)?.[m] !== 'function',
+    );
+    if (missing.length > 0) {
+      throw new AuthConfigurationError(
+        `store must implement AuthStore (missing: ${missing.join(', ')}).`,
+      );
+    }
+  }
   if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
     throw new AuthConfigurationError(
       `documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`,
@@ -126,10 +174,14 @@ function checkOptions(options: AuthModuleOptions): void {
   }
 }
 
-function buildSchemes(options: AuthModuleOptions, realm: string): Map<string, AuthScheme> {
+function buildSchemes(
+  options: AuthModuleOptions,
+  realm: string,
+  store: AuthStore,
+): Map<string, AuthScheme> {
   const schemes = new Map<string, AuthScheme>();
   if (options.basic) schemes.set('basic', new BasicScheme(realm, options.basic));
-  if (options.bearer) schemes.set('bearer', new BearerScheme(realm, options.bearer));
+  if (options.bearer) schemes.set('bearer', new BearerScheme(realm, options.bearer, store));
   if (options.apiKey) schemes.set('apiKey', new ApiKeyScheme(realm, options.apiKey));
   for (const [name, scheme] of Object.entries(options.schemes ?? {}))
     schemes.set(name, new PassportScheme(name, scheme));
@@ -163,7 +215,8 @@ export function checkSchemeNames(
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
   checkOptions(options);
   const realm = options.realm ?? DEFAULT_REALM;
-  const schemes = buildSchemes(options, realm);
+  const store = options.store ?? new MemoryAuthStore();
+  const schemes = buildSchemes(options, realm, store);
   const globalRequirement =
     options.default && options.default.length > 0
       ? toRequirement(options.default, false)
@@ -179,5 +232,7 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     errorFormat: options.errorFormat ?? 'json',
     documentationUrl: options.documentationUrl,
     cache: options.cache ?? {},
+    store,
+    throttle: options.throttle ? new FailureThrottle(store, options.throttle) : undefined,
   };
 }

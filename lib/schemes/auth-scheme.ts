@@ -40,6 +40,9 @@ export interface AuthScheme<TCredentials = unknown> {
    */
   cacheable?(credentials: TCredentials): CacheableCredential | undefined;
 
+  /** Who the credentials claim to be (e.g. the Basic user-id), for failed-attempt throttling. */
+  identity?(credentials: TCredentials): string | undefined;
+
   /** OpenAPI security schemes, by name: usually one, named like the scheme. */
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>>;
 }

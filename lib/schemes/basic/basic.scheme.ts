@@ -57,6 +57,10 @@ export class BasicScheme
     return principal;
   }
 
+  identity({ username }: BasicCredentials): string {
+    return `basic:${username}`;
+  }
+
   cacheable({ username, password }: BasicCredentials): CacheableCredential {
     // The user-id cannot contain a colon (RFC 7617), so this is unambiguous.
     return { material: `${username}:${password}` };

@@ -15,7 +15,14 @@ import type {
 import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
+import type { AuthStore } from '../../stores/auth-store.interface.js';
+import { failClosed } from '../../stores/fail-closed.js';
 import { JwtVerifier } from './jwt-verifier.js';
+
+/** The store key that marks a JWT (by `jti`) as revoked. */
+export function revokedTokenKey(jti: string): string {
+  return `revoked:${jti}`;
+}
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -61,6 +68,7 @@ export class BearerScheme
   constructor(
     realm: string,
     private readonly options: BearerSchemeOptions,
+    private readonly store?: AuthStore,
   ) {
     super({ realm });
     this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
@@ -92,6 +100,7 @@ export class BearerScheme
     let principal: ValidateResult;
     if (this.jwt) {
       const payload = await this.jwt.verify(token);
+      if (await this.revoked(payload)) throw fail('token_invalid', 'The access token was revoked');
       const jwt = this.options.jwt;
       principal = jwt?.validate
         ? await jwt.validate(payload, token, request)
@@ -101,6 +110,15 @@ export class BearerScheme
     }
     if (!principal) throw fail('token_invalid', 'The access token is invalid');
     return principal;
+  }
+
+  /** Whether the token's `jti` was revoked (`AuthRevocation.revokeToken`), on any instance. */
+  private async revoked(payload: JWTPayload): Promise<boolean> {
+    const { store } = this;
+    if (!store || typeof payload.jti !== 'string') return false;
+    return (
+      (await failClosed(() => store.get(revokedTokenKey(payload.jti as string)))) !== undefined
+    );
   }
 
   cacheable(token: string): CacheableCredential {

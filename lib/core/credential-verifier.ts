@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_CONFIG } from '../auth.constants.js';
+import { VerificationCache } from '../cache/verification-cache.js';
+import { AuthenticationError } from '../errors/auth.error.js';
+import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
+import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import type { AuthScheme } from '../schemes/auth-scheme.js';
+import type { Attempt } from '../throttling/failure-throttle.js';
+
+/** Failures that count towards throttling: a wrong credential, not an expired or malformed request. */
+function countsAsFailure(error: unknown): boolean {
+  return (
+    error instanceof AuthenticationError &&
+    (error.code === 'credentials_invalid' || error.code === 'token_invalid')
+  );
+}
+
+/**
+ * Verifies one scheme's credentials for the guard: through the verification cache, and with
+ * failed-attempt throttling when configured. The throttle is asked before a credential is
+ * actually verified (a cache hit needs no verification), every failure is counted (remembered
+ * rejections too), and a verified success resets the identity's counter.
+ */
+@Injectable()
+export class CredentialVerifier {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
+    private readonly cache: VerificationCache,
+  ) {}
+
+  verify(
+    scheme: AuthScheme,
+    credentials: unknown,
+    request: PlatformRequest,
+  ): Promise<AuthPrincipal> {
+    const { throttle } = this.config;
+    const attempt = throttle?.attempt(request, scheme.identity?.(credentials) ?? scheme.name);
+    const verify = async (): Promise<AuthPrincipal> => {
+      if (!attempt) return scheme.verify(credentials, request);
+      await throttle!.check(attempt);
+      const principal = await scheme.verify(credentials, request);
+      await throttle!.succeeded(attempt);
+      return principal;
+    };
+    const cacheable = scheme.cacheable?.(credentials);
+    const result = cacheable ? this.cache.verify(scheme.name, cacheable, verify) : verify();
+    return attempt ? result.catch((error: unknown) => this.countFailure(error, attempt)) : result;
+  }
+
+  private async countFailure(error: unknown, attempt: Attempt): Promise<never> {
+    if (countsAsFailure(error)) await this.config.throttle!.failed(attempt);
+    throw error;
+  }
+}

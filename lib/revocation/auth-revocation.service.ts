@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { AUTH_CONFIG } from '../auth.constants.js';
+import { VerificationCache } from '../cache/verification-cache.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import { revokedTokenKey } from '../schemes/bearer/bearer.scheme.js';
+import { failClosed } from '../stores/fail-closed.js';
+
+/** The claims of a JWT that revocation needs. */
+export interface RevocableToken {
+  readonly jti?: string;
+  /** Expiry, seconds since the epoch: the revocation is kept until then. */
+  readonly exp?: number;
+  readonly sub?: string;
+}
+
+/**
+ * Revokes credentials on every instance that shares the module's store: a JWT by its `jti` (kept
+ * until the token expires; the Bearer scheme then answers 401 `token_invalid`), and cached
+ * verifications of a principal (after a password change, an API-key revocation or a logout).
+ */
+@Injectable()
+export class AuthRevocation implements OnModuleDestroy {
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
+    cache: VerificationCache,
+  ) {
+    this.unsubscribe = config.store.onInvalidation((principalId) => cache.invalidate(principalId));
+  }
+
+  /**
+   * Revokes a JWT until its `exp`, and forgets the cached verifications of its principal everywhere.
+   * @param principalId the principal's `id` when it is not the token's `sub`
+   */
+  async revokeToken(
+    token: RevocableToken,
+    principalId: string | undefined = token.sub,
+  ): Promise<void> {
+    const { jti, exp } = token;
+    if (typeof jti !== 'string' || jti === '')
+      throw new TypeError("revokeToken() needs the token's jti claim.");
+    const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : 24 * 3600 * 1000;
+    if (ttlMs > 0) await failClosed(() => this.config.store.set(revokedTokenKey(jti), '1', ttlMs));
+    if (principalId !== undefined) await this.invalidate(principalId);
+  }
+
+  /** Whether a JWT (by `jti`) is revoked. */
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    return (await failClosed(() => this.config.store.get(revokedTokenKey(jti)))) !== undefined;
+  }
+
+  /** Forgets the cached verifications of a principal on every instance: its next request verifies again. */
+  async invalidate(principalId: string): Promise<void> {
+    await failClosed(() => this.config.store.publishInvalidation(principalId));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
+    await this.config.store.close?.();
+  }
+}

@@ -1,0 +1,35 @@
+/** A fixed-window counter after an increment. */
+export interface WindowCount {
+  /** Increments in the current window, this one included. */
+  readonly count: number;
+  /** Milliseconds until the window ends and the counter resets. */
+  readonly resetInMs: number;
+}
+
+/**
+ * Everything the module (and an application, e.g. for refresh tokens) must share between
+ * instances behind a load balancer: failure counters, revocations, single-use values, and cache
+ * invalidation events. `MemoryAuthStore` (default, one instance) and `RedisAuthStore` implement it.
+ *
+ * Every method may reject when the store is unreachable; the module then fails closed (503).
+ */
+export interface AuthStore {
+  /** Increments `key` in a fixed window of `windowMs` that starts with the first increment. */
+  increment(key: string, windowMs: number): Promise<WindowCount>;
+  /** The counter of `key` in its current window, without incrementing (0 when none). */
+  count(key: string): Promise<WindowCount>;
+  /** Stores `value` under `key` for `ttlMs`. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value under `key`, if any. */
+  get(key: string): Promise<string | undefined>;
+  /** Atomically reads and deletes `key` (single-use values: exactly one caller gets it). */
+  take(key: string): Promise<string | undefined>;
+  /** Deletes `key` (counter or value). */
+  delete(key: string): Promise<void>;
+  /** Tells every instance (this one included) to forget the cached verifications of a principal. */
+  publishInvalidation(principalId: string): Promise<void>;
+  /** Listens for invalidations published by any instance; returns the unsubscribe function. */
+  onInvalidation(listener: (principalId: string) => void): () => void;
+  /** Releases what the store opened itself (called when the application closes). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,117 @@
+import type { AuthStore, WindowCount } from './auth-store.interface.js';
+
+/**
+ * The part of an ioredis client that {@link RedisAuthStore} uses (structural, so that this package
+ * does not depend on ioredis: pass your own `new Redis(url, options)`).
+ */
+export interface RedisClientLike {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  duplicate(): RedisSubscriberLike;
+}
+
+/** A subscriber connection (ioredis `duplicate()`). */
+export interface RedisSubscriberLike {
+  subscribe(channel: string): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  quit(): Promise<unknown>;
+}
+
+/** Options of {@link RedisAuthStore}. */
+export interface RedisAuthStoreOptions {
+  /** Prefix of every key and of the invalidation channel. Default `nest-http-auth:`. */
+  readonly prefix?: string;
+}
+
+/** INCR with the window set on the first increment (and repaired if a key lost its TTL). */
+const INCREMENT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+const COUNT = `
+local count = redis.call('GET', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+return {count or '0', ttl}`;
+
+function windowCount(reply: unknown): WindowCount {
+  const [count, ttl] = reply as [number | string, number];
+  return { count: Number(count), resetInMs: Math.max(0, Number(ttl)) };
+}
+
+/**
+ * An {@link AuthStore} on Redis, shared by every instance of the application: atomic counters
+ * (one Lua script: INCR + PEXPIRE), values with TTLs, GETDEL for single-use values, and pub/sub for
+ * cache invalidations. Redis unreachable: commands reject and the module answers 503.
+ *
+ * Give the client options that fail fast instead of queueing while Redis is down, e.g.
+ * `new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000 })`;
+ * ioredis reconnects by itself and the store works again without a restart.
+ */
+export class RedisAuthStore implements AuthStore {
+  private readonly prefix: string;
+  private readonly channel: string;
+  private readonly listeners = new Set<(principalId: string) => void>();
+  private subscriber: RedisSubscriberLike | undefined;
+
+  constructor(
+    private readonly client: RedisClientLike,
+    options: RedisAuthStoreOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'nest-http-auth:';
+    this.channel = `${this.prefix}invalidate`;
+  }
+
+  async increment(key: string, windowMs: number): Promise<WindowCount> {
+    return windowCount(
+      await this.client.call('EVAL', INCREMENT, 1, this.prefix + key, Math.ceil(windowMs)),
+    );
+  }
+
+  async count(key: string): Promise<WindowCount> {
+    return windowCount(await this.client.call('EVAL', COUNT, 1, this.prefix + key));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.call('SET', this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return ((await this.client.call('GET', this.prefix + key)) as string | null) ?? undefined;
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    return ((await this.client.call('GETDEL', this.prefix + key)) as string | null) ?? undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.call('DEL', this.prefix + key);
+  }
+
+  async publishInvalidation(principalId: string): Promise<void> {
+    await this.client.call('PUBLISH', this.channel, principalId);
+  }
+
+  onInvalidation(listener: (principalId: string) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.subscriber) {
+      const subscriber = (this.subscriber = this.client.duplicate());
+      subscriber.on('message', (channel, message) => {
+        if (channel === this.channel) for (const l of this.listeners) l(message);
+      });
+      // A failed subscription is retried by ioredis on reconnect; nothing to do here.
+      subscriber.subscribe(this.channel).catch(() => undefined);
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Closes the subscriber connection this store opened (not your client). */
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    await subscriber?.quit();
+  }
+}
