@@ -11,8 +11,10 @@ export interface RedisClientLike {
 
 /** A subscriber connection (ioredis `duplicate()`). */
 export interface RedisSubscriberLike {
+  readonly status: string;
   subscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
   quit(): Promise<unknown>;
 }
 
@@ -102,8 +104,11 @@ export class RedisAuthStore implements AuthStore {
       subscriber.on('message', (channel, message) => {
         if (channel === this.channel) for (const l of this.listeners) l(message);
       });
-      // A failed subscription is retried by ioredis on reconnect; nothing to do here.
-      subscriber.subscribe(this.channel).catch(() => undefined);
+      // (Re)subscribe whenever the connection is ready: with `enableOfflineQueue: false` a
+      // subscription sent before that fails, and Redis may restart.
+      const subscribe = (): void => void subscriber.subscribe(this.channel).catch(() => undefined);
+      subscriber.on('ready', subscribe);
+      if (subscriber.status === 'ready') subscribe();
     }
     return () => this.listeners.delete(listener);
   }

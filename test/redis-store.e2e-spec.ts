@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { RedisAuthStore } from '../lib/index.js';
+import {
+  connectRedis as connect,
+  type RedisProcess,
+  startRedis,
+  whenReady,
+} from './support/redis-server.js';
+
+describe('RedisAuthStore on a real redis-server', () => {
+  let redis: RedisProcess;
+  let a: Redis;
+  let b: Redis;
+  let storeA: RedisAuthStore;
+  let storeB: RedisAuthStore;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    [a, b] = await Promise.all([connect(redis.url), connect(redis.url)]);
+    storeA = new RedisAuthStore(a, { prefix: 'test:' });
+    storeB = new RedisAuthStore(b, { prefix: 'test:' });
+  });
+  afterAll(async () => {
+    await Promise.all([storeA.close(), storeB.close()]);
+    a.disconnect();
+    b.disconnect();
+    await redis.kill();
+  });
+
+  it('counts in a fixed window shared by every instance, with its TTL', async () => {
+    expect(await storeA.count('c1')).toEqual({ count: 0, resetInMs: 0 });
+    expect(await storeA.increment('c1', 60_000)).toMatchObject({ count: 1 });
+    const second = await storeB.increment('c1', 60_000);
+    expect(second.count).toBe(2);
+    expect(second.resetInMs).toBeGreaterThan(55_000);
+    expect(second.resetInMs).toBeLessThanOrEqual(60_000);
+    expect((await storeA.count('c1')).count).toBe(2);
+    expect(await a.pttl('test:c1')).toBeGreaterThan(0);
+    await storeB.delete('c1');
+    expect((await storeA.count('c1')).count).toBe(0);
+  });
+
+  it('increments atomically under concurrency', async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? storeA : storeB).increment('c2', 60_000)),
+    );
+    expect((await storeA.count('c2')).count).toBe(50);
+  });
+
+  it('stores values with a TTL, under the prefix', async () => {
+    await storeA.set('v1', 'hello', 60_000);
+    expect(await storeB.get('v1')).toBe('hello');
+    expect(await b.get('test:v1')).toBe('hello');
+    const ttl = await b.pttl('test:v1');
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(await storeB.get('missing')).toBeUndefined();
+  });
+
+  it('take() hands a single-use value to exactly one of many concurrent callers', async () => {
+    await storeA.set('once', 'refresh-family-1', 60_000);
+    const taken = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? storeA : storeB).take('once')),
+    );
+    expect(taken.filter((v) => v !== undefined)).toEqual(['refresh-family-1']);
+    expect(await storeA.get('once')).toBeUndefined();
+  });
+
+  it('publishes invalidations to every instance', async () => {
+    const seenByA: string[] = [];
+    const seenByB: string[] = [];
+    const offA = storeA.onInvalidation((id) => seenByA.push(id));
+    const offB = storeB.onInvalidation((id) => seenByB.push(id));
+    // Subscriptions are asynchronous: wait until both subscribers are registered.
+    while (
+      Number(((await a.call('PUBSUB', 'NUMSUB', 'test:invalidate')) as [string, number])[1]) < 2
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await storeA.publishInvalidation('alice');
+    while (seenByA.length < 1 || seenByB.length < 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seenByA).toEqual(['alice']);
+    expect(seenByB).toEqual(['alice']);
+    offA();
+    offB();
+  });
+
+  it('rejects while Redis is down, and works again once it is back (no restart)', async () => {
+    await redis.kill();
+    await expect(storeA.increment('c3', 60_000)).rejects.toThrow();
+    await expect(storeB.get('v1')).rejects.toThrow();
+    await redis.restart();
+    await Promise.all([whenReady(a), whenReady(b)]);
+    expect(await storeA.increment('c3', 60_000)).toMatchObject({ count: 1 });
+  });
+});

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** A redis-server started by a test on 127.0.0.1, stopped by its PID. */
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  /** Stops the server (SIGKILL: a crash, as far as clients can tell). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: persistence is off). */
+  restart(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.env['REDIS_SERVER'] ?? 'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not start on 127.0.0.1:${port}:\n${output}`));
+    }, 10_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`cannot run redis-server (apt-get install -y redis-server): ${error.message}`),
+      );
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    process.kill(child.pid!, 'SIGKILL');
+  });
+}
+
+/** Starts redis-server on a free loopback port. */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child = await launch(port);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => stop(child),
+    restart: async () => {
+      await stop(child);
+      child = await launch(port);
+    },
+  };
+}
+
+/** Client options that fail fast while Redis is down, as README recommends. */
+export const FAIL_FAST = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 500,
+};
+
+/** Resolves once the client is connected (at once if it is). */
+export function whenReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+/** An ioredis client with {@link FAIL_FAST} options, once it is ready. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const client = new Redis(url, { ...FAIL_FAST, retryStrategy: () => 100 });
+  await whenReady(client);
+  return client;
+}
