@@ -33,6 +33,21 @@ export interface JwtVerificationOptions {
   /** URL of a JSON Web Key Set, fetched and cached by jose. */
   readonly jwksUrl?: string | URL;
   /**
+   * With `jwksUrl`: seconds to wait for the key set before answering 503. Default 5 (jose's).
+   */
+  readonly jwksTimeout?: number;
+  /**
+   * With `jwksUrl`: after a fetch, seconds during which a token with an unknown `kid` is rejected
+   * without fetching the key set again (so that made-up `kid`s cannot make every request fetch).
+   * A key added to the set is picked up by the first token that uses it after this. Default 30.
+   */
+  readonly jwksCooldown?: number;
+  /**
+   * With `jwksUrl`: seconds a fetched key set is trusted; after that the next token fetches it
+   * again (a key removed from the set stops working). Default 600.
+   */
+  readonly jwksCacheMaxAge?: number;
+  /**
    * Accepted `alg` values, pinned: never taken from the token. Default: `HS256` for a secret, the
    * key's own algorithm for a public key, `RS256` for a JWKS.
    */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, createSecretKey, generateKeyPairSync, KeyObject } from 'node:crypto';
@@ -420,6 +421,8 @@ describe('JwtVerifier', () => {
     }
 
     beforeAll(async () => {
+      // The 503 cases log a line each (checked in jwt-verifier.jwks.spec.ts); keep the output clean.
+      Logger.overrideLogger(false);
       const pair = await generateKeyPair('RS256', { extractable: true });
       privateKey = pair.privateKey;
       otherKey = (await generateKeyPair('RS256')).privateKey;

@@ -1,6 +1,14 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { types } from 'node:util';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { Logger } from '@nestjs/common';
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type RemoteJWKSetOptions,
+} from 'jose';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import {
   AuthenticationError,
@@ -16,6 +24,38 @@ const CURVE_ALGORITHMS: Readonly<Record<string, string>> = {
   secp521r1: 'ES512',
 };
 
+/**
+ * The JWKS options, in seconds, the jose option (milliseconds) each sets, and whether 0 is allowed
+ * (a timeout must be positive; a cooldown or cache age may be 0).
+ */
+const JWKS_DURATIONS = [
+  ['jwksTimeout', 'timeoutDuration', false],
+  ['jwksCooldown', 'cooldownDuration', true],
+  ['jwksCacheMaxAge', 'cacheMaxAge', true],
+] as const;
+
+/**
+ * A compact JWS (RFC 7515 §7.1): three base64url segments without padding (§2). The signature may
+ * be empty (`alg: none`, which jose then rejects as not allowed).
+ */
+const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
+
+/**
+ * Whether every segment is the one canonical base64url encoding of its bytes. jose (like `atob`)
+ * also decodes a segment with `=` padding or with non-zero unused bits in its last character, so
+ * without this check one signed token would have several accepted spellings (four to eight for an
+ * HS256 token), each a different string for a revocation list or log that compares tokens.
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const segments = COMPACT_JWS.exec(token);
+  return (
+    segments !== null &&
+    segments
+      .slice(1)
+      .every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment)
+  );
+}
+
 /** The token's claims once its signature and registered claims checked out. */
 export type VerifiedPayload = JWTPayload & { readonly exp: number };
 
@@ -23,7 +63,12 @@ export type VerifiedPayload = JWTPayload & { readonly exp: number };
 interface ResolvedKey {
   readonly key: KeyObject | JWTVerifyGetKey;
   readonly algorithms: readonly string[];
+  /** The key set's URL without credentials or query (for the log), when it is remote. */
+  readonly keySetUrl?: string;
 }
+
+/** Least time between two log lines about an unreachable key set, in milliseconds. */
+const LOG_EVERY_MS = 10_000;
 
 function defaultAlgorithm(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
@@ -48,6 +93,31 @@ function defaultAlgorithm(key: KeyObject): string {
   }
 }
 
+/** jose's options for the remote key set, from the `jwks*` options (seconds) checked here. */
+function remoteKeySetOptions(options: JwtVerificationOptions): RemoteJWKSetOptions {
+  const remote: Record<string, number> = {};
+  for (const [name, joseName, zeroAllowed] of JWKS_DURATIONS) {
+    const seconds: unknown = options[name];
+    if (seconds === undefined) continue;
+    if (options.jwksUrl === undefined) {
+      throw new AuthConfigurationError(`bearer.jwt.${name} only applies with jwksUrl.`);
+    }
+    if (
+      typeof seconds !== 'number' ||
+      !Number.isFinite(seconds) ||
+      !(zeroAllowed ? seconds >= 0 : seconds > 0)
+    ) {
+      const got = typeof seconds === 'number' ? String(seconds) : JSON.stringify(seconds);
+      throw new AuthConfigurationError(
+        `bearer.jwt.${name} must be a ${zeroAllowed ? 'finite number of seconds (0 or more)' : 'positive finite number of seconds'}, got ${got}.`,
+      );
+    }
+    // jose wants whole milliseconds (and a timeout of at least one).
+    remote[joseName] = Math.max(zeroAllowed ? 0 : 1, Math.round(seconds * 1000));
+  }
+  return remote;
+}
+
 function resolveKey(options: JwtVerificationOptions): ResolvedKey {
   const sources = (['secret', 'publicKey', 'jwksUrl'] as const).filter(
     (k) => options[k] !== undefined,
@@ -57,6 +127,7 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
       `bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got ${sources.length === 0 ? 'none' : sources.join(', ')}).`,
     );
   }
+  const remote = remoteKeySetOptions(options);
   if (options.algorithms?.length === 0) {
     throw new AuthConfigurationError('bearer.jwt.algorithms must not be empty.');
   }
@@ -111,7 +182,38 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
       `bearer.jwt.jwksUrl is not a URL: "${String(options.jwksUrl)}".`,
     );
   }
-  return { key: createRemoteJWKSet(url), algorithms: options.algorithms ?? ['RS256'] };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AuthConfigurationError(
+      `bearer.jwt.jwksUrl must be an https: (or http:) URL, not ${url.protocol}.`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    // fetch() refuses such a URL: every token would be a 503. Not echoed: it holds a secret.
+    throw new AuthConfigurationError(
+      'bearer.jwt.jwksUrl must not contain a user name or password.',
+    );
+  }
+  return {
+    key: createRemoteJWKSet(url, remote),
+    algorithms: options.algorithms ?? ['RS256'],
+    keySetUrl: `${url.origin}${url.pathname}`,
+  };
+}
+
+/**
+ * Why a key set could not be fetched, for the log: jose's own message (fixed sentences) or the
+ * error's name, and the network error code, never anything of the token.
+ */
+function unavailableReason(err: unknown): string {
+  // Duck-typed: fetch's errors come from Node's own realm, where `instanceof Error` can fail.
+  const { name, cause } = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: unknown;
+    cause?: { code?: unknown } | null;
+  };
+  const detail =
+    err instanceof errors.JOSEError ? err.message : typeof name === 'string' ? name : typeof err;
+  const code = typeof cause === 'object' && cause !== null ? cause.code : undefined;
+  return typeof code === 'string' ? `${detail}, ${code}` : detail;
 }
 
 /** Why a token failed, as sent in `error_description` (RFC 6750 characters only). */
@@ -143,11 +245,15 @@ function describe(err: errors.JOSEError): string {
  */
 export class JwtVerifier {
   private readonly key: ResolvedKey['key'];
+  private readonly keySetUrl: string | undefined;
   private readonly verifyOptions: Parameters<typeof jwtVerify>[2];
+  private readonly logger = new Logger('AuthModule');
+  private lastLogged = -Infinity;
 
   constructor(options: JwtVerificationOptions) {
-    const { key, algorithms } = resolveKey(options);
+    const { key, algorithms, keySetUrl } = resolveKey(options);
     this.key = key;
+    this.keySetUrl = keySetUrl;
     this.verifyOptions = {
       algorithms: [...algorithms],
       issuer: options.issuer as string | string[] | undefined,
@@ -159,12 +265,36 @@ export class JwtVerifier {
 
   /** Verifies a token; throws `token_expired`, `token_invalid` (401) or `service_unavailable` (503). */
   async verify(token: string): Promise<VerifiedPayload> {
+    if (!isCanonicalCompactJws(token)) {
+      throw withoutStack(
+        () =>
+          new AuthenticationError('token_invalid', {
+            scheme: 'bearer',
+            description: 'The access token is malformed',
+          }),
+      );
+    }
     try {
       const { payload } = await jwtVerify(token, this.key as KeyObject, this.verifyOptions);
       return payload as VerifiedPayload;
     } catch (err) {
-      throw withoutStack(() => JwtVerifier.toAuthError(err));
+      const error = withoutStack(() => JwtVerifier.toAuthError(err));
+      if (error instanceof AuthUnavailableError) this.logUnavailable(err);
+      throw error;
     }
+  }
+
+  /** Logs why a token cannot be verified now (at most every 10 s), naming the error, never the token. */
+  private logUnavailable(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastLogged < LOG_EVERY_MS) return;
+    this.lastLogged = now;
+    const reason = unavailableReason(err);
+    this.logger.error(
+      this.keySetUrl === undefined
+        ? `JWT verification failed unexpectedly (${reason}): answering 503.`
+        : `The JSON Web Key Set ${this.keySetUrl} cannot be fetched (${reason}): answering 503 until it can.`,
+    );
   }
 
   private static toAuthError(err: unknown): Error {
