@@ -18,7 +18,8 @@ function countsAsFailure(error: unknown): boolean {
 
 /**
  * Verifies one scheme's credentials for the guard: through the verification cache, and with
- * failed-attempt throttling when configured. The throttle is asked before a credential is
+ * failed-attempt throttling when configured. While the store reports it is unreachable every
+ * verification fails closed (503), cached or not. The throttle is asked before a credential is
  * actually verified (a cache hit needs no verification), every failure is counted (remembered
  * rejections too), and a verified success resets the identity's counter.
  */
@@ -34,7 +35,10 @@ export class CredentialVerifier {
     credentials: unknown,
     request: PlatformRequest,
   ): Promise<AuthPrincipal> {
-    const { throttle } = this.config;
+    const { throttle, store } = this.config;
+    if (store.available?.() === false) {
+      return Promise.reject(store.unavailable('the store reports it is not connected'));
+    }
     const attempt = throttle?.attempt(request, scheme.identity?.(credentials) ?? scheme.name);
     const verify = async (): Promise<AuthPrincipal> => {
       if (!attempt) return scheme.verify(credentials, request);

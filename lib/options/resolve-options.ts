@@ -9,6 +9,7 @@ import type {
   ThrottleOptions,
 } from '../interfaces/auth-options.interface.js';
 import type { AuthStore } from '../stores/auth-store.interface.js';
+import { FailClosedStore } from '../stores/fail-closed.store.js';
 import { MemoryAuthStore } from '../stores/memory-auth.store.js';
 import { FailureThrottle } from '../throttling/failure-throttle.js';
 import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
@@ -30,8 +31,8 @@ export interface ResolvedAuthOptions {
   readonly documentationUrl: string | undefined;
   /** The verification cache's options, or `false` when it is off. */
   readonly cache: CacheOptions | false;
-  /** Shared state: failure counters, revocations, invalidation events. */
-  readonly store: AuthStore;
+  /** Shared state (failure counters, revocations, invalidation events), failing closed. */
+  readonly store: FailClosedStore;
   /** Failed-attempt throttling, when configured. */
   readonly throttle: FailureThrottle | undefined;
 }
@@ -215,7 +216,7 @@ export function checkSchemeNames(
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
   checkOptions(options);
   const realm = options.realm ?? DEFAULT_REALM;
-  const store = options.store ?? new MemoryAuthStore();
+  const store = new FailClosedStore(options.store ?? new MemoryAuthStore());
   const schemes = buildSchemes(options, realm, store);
   const globalRequirement =
     options.default && options.default.length > 0

@@ -3,7 +3,6 @@ import { AUTH_CONFIG } from '../auth.constants.js';
 import { VerificationCache } from '../cache/verification-cache.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { revokedTokenKey } from '../schemes/bearer/bearer.scheme.js';
-import { failClosed } from '../stores/fail-closed.js';
 
 /** The claims of a JWT that revocation needs. */
 export interface RevocableToken {
@@ -41,18 +40,18 @@ export class AuthRevocation implements OnModuleDestroy {
     if (typeof jti !== 'string' || jti === '')
       throw new TypeError("revokeToken() needs the token's jti claim.");
     const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : 24 * 3600 * 1000;
-    if (ttlMs > 0) await failClosed(() => this.config.store.set(revokedTokenKey(jti), '1', ttlMs));
+    if (ttlMs > 0) await this.config.store.set(revokedTokenKey(jti), '1', ttlMs);
     if (principalId !== undefined) await this.invalidate(principalId);
   }
 
   /** Whether a JWT (by `jti`) is revoked. */
   async isTokenRevoked(jti: string): Promise<boolean> {
-    return (await failClosed(() => this.config.store.get(revokedTokenKey(jti)))) !== undefined;
+    return (await this.config.store.get(revokedTokenKey(jti))) !== undefined;
   }
 
   /** Forgets the cached verifications of a principal on every instance: its next request verifies again. */
   async invalidate(principalId: string): Promise<void> {
-    await failClosed(() => this.config.store.publishInvalidation(principalId));
+    await this.config.store.publishInvalidation(principalId);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -30,6 +30,12 @@ export interface AuthStore {
   publishInvalidation(principalId: string): Promise<void>;
   /** Listens for invalidations published by any instance; returns the unsubscribe function. */
   onInvalidation(listener: (principalId: string) => void): () => void;
+  /**
+   * Whether the store is reachable right now, answered without I/O (e.g. the Redis connection's
+   * state). While it is not, every guarded request gets 503, even one whose credential is cached:
+   * revocations and invalidations could not reach this instance. Absent: always reachable.
+   */
+  available?(): boolean;
   /** Releases what the store opened itself (called when the application closes). */
   close?(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import type { AuthStore, WindowCount } from './auth-store.interface.js';
  * does not depend on ioredis: pass your own `new Redis(url, options)`).
  */
 export interface RedisClientLike {
+  /** The connection state; `ready` when commands can run. */
+  readonly status: string;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   duplicate(): RedisSubscriberLike;
 }
@@ -65,6 +67,11 @@ export class RedisAuthStore implements AuthStore {
   ) {
     this.prefix = options.prefix ?? 'nest-http-auth:';
     this.channel = `${this.prefix}invalidate`;
+  }
+
+  /** Reachable while the client's connection is ready. */
+  available(): boolean {
+    return this.client.status === 'ready';
   }
 
   async increment(key: string, windowMs: number): Promise<WindowCount> {

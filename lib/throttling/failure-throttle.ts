@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { TooManyAttemptsError, withoutStack } from '../errors/auth.error.js';
 import type { PlatformRequest, ThrottleOptions } from '../interfaces/auth-options.interface.js';
 import type { AuthStore } from '../stores/auth-store.interface.js';
-import { failClosed } from '../stores/fail-closed.js';
 
 /** Defaults of failed-attempt throttling. */
 export const DEFAULT_MAX_FAILURES = 10;
@@ -25,7 +24,8 @@ export function clientAddress(request: PlatformRequest): string {
  * Failed-attempt throttling (CONTRACT C-1): after `maxFailures` failed authentications in `window`
  * for the same client and identity, or `maxFailuresPerClient` for the client alone, requests get
  * 429 with `Retry-After` before anything is verified. A success resets the identity's counter.
- * Counters live in the {@link AuthStore} (bounded in memory, or shared in Redis); keys hold a
+ * Counters live in the {@link AuthStore} (bounded in memory, or shared in Redis; an unreachable
+ * store fails closed, see `FailClosedStore`); keys hold a
  * SHA-256 of client and identity, never a user-id in clear.
  */
 export class FailureThrottle {
@@ -49,12 +49,10 @@ export class FailureThrottle {
 
   /** Throws 429 when the client, or the client with this identity, has failed too often. */
   async check(attempt: Attempt): Promise<void> {
-    const [byIdentity, byClient] = await failClosed(() =>
-      Promise.all([
-        this.store.count(this.identityKey(attempt)),
-        this.store.count(this.clientKey(attempt)),
-      ]),
-    );
+    const [byIdentity, byClient] = await Promise.all([
+      this.store.count(this.identityKey(attempt)),
+      this.store.count(this.clientKey(attempt)),
+    ]);
     const blocked = [
       byIdentity.count >= this.maxFailures ? byIdentity.resetInMs : 0,
       byClient.count >= this.maxPerClient ? byClient.resetInMs : 0,
@@ -69,17 +67,15 @@ export class FailureThrottle {
 
   /** Counts a failed authentication. */
   async failed(attempt: Attempt): Promise<void> {
-    await failClosed(() =>
-      Promise.all([
-        this.store.increment(this.identityKey(attempt), this.windowMs),
-        this.store.increment(this.clientKey(attempt), this.windowMs),
-      ]),
-    );
+    await Promise.all([
+      this.store.increment(this.identityKey(attempt), this.windowMs),
+      this.store.increment(this.clientKey(attempt), this.windowMs),
+    ]);
   }
 
   /** Resets the identity's counter after a success (the client's own counter keeps running). */
   async succeeded(attempt: Attempt): Promise<void> {
-    await failClosed(() => this.store.delete(this.identityKey(attempt)));
+    await this.store.delete(this.identityKey(attempt));
   }
 
   private identityKey({ client, identity }: Attempt): string {

@@ -16,7 +16,6 @@ import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-princi
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
 import type { AuthStore } from '../../stores/auth-store.interface.js';
-import { failClosed } from '../../stores/fail-closed.js';
 import { JwtVerifier } from './jwt-verifier.js';
 
 /** The store key that marks a JWT (by `jti`) as revoked. */
@@ -116,9 +115,7 @@ export class BearerScheme
   private async revoked(payload: JWTPayload): Promise<boolean> {
     const { store } = this;
     if (!store || typeof payload.jti !== 'string') return false;
-    return (
-      (await failClosed(() => store.get(revokedTokenKey(payload.jti as string)))) !== undefined
-    );
+    return (await store.get(revokedTokenKey(payload.jti))) !== undefined;
   }
 
   cacheable(token: string): CacheableCredential {

@@ -1,0 +1,76 @@
+import { Logger } from '@nestjs/common';
+import { AuthUnavailableError, withoutStack } from '../errors/auth.error.js';
+import type { AuthStore, WindowCount } from './auth-store.interface.js';
+
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * Wraps the configured store so that the module fails closed: when an operation rejects (the
+ * store is unreachable) the request gets a 503 with `Retry-After` — never a 200, never a 401 — and
+ * the outage is logged, at most every 10 s, naming the error and never a credential.
+ */
+export class FailClosedStore implements AuthStore {
+  private readonly logger = new Logger('AuthModule');
+  private lastLogged = 0;
+
+  constructor(private readonly store: AuthStore) {}
+
+  /** The 503 of an unreachable store, logged. */
+  unavailable(reason: unknown): AuthUnavailableError {
+    const now = Date.now();
+    if (now - this.lastLogged >= LOG_EVERY_MS) {
+      this.lastLogged = now;
+      const why = reason instanceof Error ? reason.message : String(reason);
+      this.logger.error(`The auth store is unreachable (${why}): answering 503 until it is back.`);
+    }
+    return withoutStack(() => new AuthUnavailableError({ cause: reason }));
+  }
+
+  available(): boolean {
+    return this.store.available?.() ?? true;
+  }
+
+  increment(key: string, windowMs: number): Promise<WindowCount> {
+    return this.run(() => this.store.increment(key, windowMs));
+  }
+
+  count(key: string): Promise<WindowCount> {
+    return this.run(() => this.store.count(key));
+  }
+
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.run(() => this.store.set(key, value, ttlMs));
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.run(() => this.store.get(key));
+  }
+
+  take(key: string): Promise<string | undefined> {
+    return this.run(() => this.store.take(key));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.run(() => this.store.delete(key));
+  }
+
+  publishInvalidation(principalId: string): Promise<void> {
+    return this.run(() => this.store.publishInvalidation(principalId));
+  }
+
+  onInvalidation(listener: (principalId: string) => void): () => void {
+    return this.store.onInvalidation(listener);
+  }
+
+  close(): Promise<void> {
+    return this.store.close?.() ?? Promise.resolve();
+  }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+}
