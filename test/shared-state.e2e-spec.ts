@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { AuthRevocation, RedisAuthStore } from '../lib/index.js';
+import { USERS } from './fixtures/credentials.js';
+import { createApp, type Platform } from './fixtures/test-app.js';
+import { nowInSeconds, signToken } from './fixtures/tokens.js';
+import { expectAuthFailure } from './support/expectations.js';
+import { basic, bearer } from './support/http.js';
+import { connectRedis, type RedisProcess, startRedis, whenReady } from './support/redis-server.js';
+
+/** Polls `probe` until it returns true (bounded: pub/sub delivery is asynchronous). */
+async function eventually(probe: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'two instances on one Redis (%s)',
+  (platform) => {
+    let redis: RedisProcess;
+    const clients: Redis[] = [];
+    let a: INestApplication;
+    let b: INestApplication;
+
+    async function instance(): Promise<INestApplication> {
+      const client = await connectRedis(redis.url);
+      clients.push(client);
+      return createApp(platform, {
+        store: new RedisAuthStore(client, { prefix: `e2e-${platform}:` }),
+        throttle: { maxFailures: 3, window: 60 },
+      });
+    }
+
+    beforeAll(async () => {
+      redis = await startRedis();
+      a = await instance();
+      b = await instance();
+    });
+    afterAll(async () => {
+      await Promise.all([a.close(), b.close()]);
+      for (const client of clients) client.disconnect();
+      await redis.kill();
+    });
+
+    it('C-1: a lockout earned on instance A holds on instance B', async () => {
+      const wrong = basic(USERS.aladdin.username, 'wrong-password');
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await request(a.getHttpServer()).get('/basic').set('Authorization', wrong)).status,
+        ).toBe(401);
+      const onB = await request(b.getHttpServer())
+        .get('/basic')
+        .set('Authorization', basic(USERS.aladdin.username, USERS.aladdin.password));
+      expectAuthFailure(onB, 'too_many_attempts', []);
+      expect(Number(onB.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('C-1: a token revoked on A is rejected on B, though B had verified and cached it', async () => {
+      const exp = nowInSeconds() + 300;
+      const token = await signToken({ sub: 'carol', jti: `shared-${platform}`, exp });
+      const onB = () =>
+        request(b.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
+      expect((await onB()).status).toBe(200);
+      await a.get(AuthRevocation).revokeToken({ jti: `shared-${platform}`, exp, sub: 'carol' });
+      await eventually(async () => (await onB()).status === 401, 'B rejects the revoked token');
+      expectAuthFailure(await onB(), 'token_invalid', [
+        'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"',
+      ]);
+    });
+
+    it('C-1: Redis down → 503 with Retry-After on both instances (cached credentials too); back → both recover', async () => {
+      const admin = basic(USERS.admin.username, USERS.admin.password);
+      for (const app of [a, b])
+        expect(
+          (await request(app.getHttpServer()).get('/basic').set('Authorization', admin)).status,
+        ).toBe(200);
+      await redis.kill();
+      await eventually(
+        async () => clients.every((c) => c.status !== 'ready'),
+        'the clients notice',
+      );
+      for (const app of [a, b]) {
+        const res = await request(app.getHttpServer()).get('/basic').set('Authorization', admin);
+        expectAuthFailure(res, 'service_unavailable', []);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      await redis.restart();
+      await Promise.all(clients.map(whenReady));
+      for (const app of [a, b]) {
+        await eventually(
+          async () =>
+            (await request(app.getHttpServer()).get('/basic').set('Authorization', admin))
+              .status === 200,
+          'the instance recovers',
+        );
+      }
+    });
+  },
+);
