@@ -96,8 +96,8 @@ describe.each<Platform>(['express', 'fastify'])(
         const watch = await watchAuthPrompts(page);
         await openSwaggerUi(page, `${server.baseUrl}${DOCS_PATH}`);
 
-        const { shownStatus, response, block } = await tryItOut(page, 'get', '/basic');
-        await block.screenshot({ path: shot('401-before-authorize') });
+        const { shownStatus, response, shown } = await tryItOut(page, 'get', '/basic');
+        await shown.screenshot({ path: shot('401-before-authorize') });
 
         expect(shownStatus).toBe(401);
         expect(response.status()).toBe(401);
@@ -138,8 +138,8 @@ describe.each<Platform>(['express', 'fastify'])(
           ['/bearer', 'bearer', 'jwt-user'],
           ['/api-key', 'apiKey', 'key-owner'],
         ] as const) {
-          const { shownStatus, response, block } = await tryItOut(page, 'get', path);
-          await block.screenshot({ path: shot(`200${path.replace('/', '-')}`) });
+          const { shownStatus, response, shown } = await tryItOut(page, 'get', path);
+          await shown.screenshot({ path: shot(`200${path.replace('/', '-')}`) });
           const body = (await response.json()) as WhoAmI;
           expect({ path, shownStatus, scheme: body.scheme, id: body.principal?.id }).toEqual({
             path,
@@ -177,7 +177,7 @@ describe.each<Platform>(['express', 'fastify'])(
         await submitAuthorizeDialog(page, { basic: BUILDER });
         await closeAuthorizeDialog(page);
         const after = await tryItOut(page, 'get', '/basic');
-        await after.block.screenshot({ path: shot('plain-swagger-ui-latin1-401') });
+        await after.shown.screenshot({ path: shot('plain-swagger-ui-latin1-401') });
 
         expect(await after.response.request().headerValue('authorization')).toBe(
           latin1Basic(BUILDER.username, BUILDER.password),

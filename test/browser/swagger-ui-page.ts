@@ -14,8 +14,8 @@ export interface Execution {
   readonly shownStatus: number;
   /** The response the page received, as the browser saw it (headers line by line). */
   readonly response: Response;
-  /** The operation's block, for a screenshot. */
-  readonly block: Locator;
+  /** What Swagger UI shows of the exchange (curl, request URL, server response), for a screenshot. */
+  readonly shown: Locator;
 }
 
 /** Opens Swagger UI at `url` and waits until it has rendered the operations. */
@@ -125,5 +125,11 @@ export async function tryItOut(page: Page, method: string, path: string): Promis
   await status.waitFor();
   const shown = /\d{3}/.exec(await status.innerText());
   if (!shown) throw new Error(`No status code in the live response of ${method} ${path}`);
-  return { shownStatus: Number(shown[0]), response, block };
+  return {
+    shownStatus: Number(shown[0]),
+    response,
+    shown: block
+      .locator('.responses-inner > div')
+      .filter({ has: page.locator('.live-responses-table') }),
+  };
 }
