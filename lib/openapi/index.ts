@@ -6,4 +6,8 @@ export {
 } from './auth-responses.js';
 export { documentAuth } from './document-auth.js';
 export { securityRequirements, type SecurityRequirement } from './security-requirements.js';
-export { setupSwaggerAuth, swaggerRequestInterceptor } from './swagger-ui.js';
+export {
+  setupSwaggerAuth,
+  swaggerRequestInterceptor,
+  swaggerUtf8BasicPlugin,
+} from './swagger-ui.js';

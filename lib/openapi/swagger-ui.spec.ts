@@ -1,52 +1,72 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from '@jest/globals';
-import { swaggerRequestInterceptor } from './swagger-ui.js';
+import { swaggerRequestInterceptor, swaggerUtf8BasicPlugin } from './swagger-ui.js';
 
-/** What Swagger UI sends: `btoa`, i.e. one byte per character (Latin-1). */
-const latin1Basic = (userPass: string): string => `Basic ${btoa(userPass)}`;
+type Authorize = (payload: Record<string, unknown>) => unknown;
+
+/** The plugin's `authorize` wrapper around a recorder of what Swagger UI would store. */
+function wrappedAuthorize(plugin: typeof swaggerUtf8BasicPlugin): {
+  authorize: Authorize;
+  stored: Record<string, unknown>[];
+} {
+  const stored: Record<string, unknown>[] = [];
+  const spec = plugin() as {
+    statePlugins: { auth: { wrapActions: { authorize: (original: Authorize) => Authorize } } };
+  };
+  const authorize = spec.statePlugins.auth.wrapActions.authorize((payload) => stored.push(payload));
+  return { authorize, stored };
+}
+
+/** The Basic header Swagger UI builds from what it stored: `btoa(username + ':' + password)`. */
+function swaggerUiBasic(stored: Record<string, unknown>, name: string): string {
+  const { username, password } = (stored[name] as { value: { username: string; password: string } })
+    .value;
+  return `Basic ${btoa(`${username}:${password}`)}`;
+}
+
 const utf8Basic = (userPass: string): string =>
   `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
 
 describe('swaggerRequestInterceptor', () => {
   it('C-6: omits credentials so that the browser never shows its own sign-in dialog', () => {
-    expect(swaggerRequestInterceptor({ headers: {} }).credentials).toBe('omit');
-    expect(swaggerRequestInterceptor({}).credentials).toBe('omit');
+    expect(swaggerRequestInterceptor({})).toEqual({ credentials: 'omit' });
+    expect(swaggerRequestInterceptor({ credentials: 'same-origin' }).credentials).toBe('omit');
+  });
+});
+
+describe('swaggerUtf8BasicPlugin', () => {
+  it.each([
+    ['bob', 'builder£42', 'Basic Ym9iOmJ1aWxkZXLCozQy'],
+    ['alice', 'wonder:land-2026', utf8Basic('alice:wonder:land-2026')],
+    ['zoë', 'b€42-密码', utf8Basic('zoë:b€42-密码')],
+  ])('C-3, C-6: %s / %s reaches the server as UTF-8', (username, password, header) => {
+    const { authorize, stored } = wrappedAuthorize(swaggerUtf8BasicPlugin);
+    authorize({ basic: { name: 'basic', schema: {}, value: { username, password } } });
+    expect(swaggerUiBasic(stored[0]!, 'basic')).toBe(header);
   });
 
-  it('C-3, C-6: re-encodes a Latin-1 Basic header as UTF-8 (bob / builder£42)', () => {
-    const request = swaggerRequestInterceptor({
-      headers: { Authorization: latin1Basic('bob:builder£42') },
-    });
-    expect(request.headers?.['Authorization']).toBe(utf8Basic('bob:builder£42'));
-    expect(request.headers?.['Authorization']).toBe('Basic Ym9iOmJ1aWxkZXLCozQy');
-  });
-
-  it('leaves ASCII Basic credentials, other schemes and other headers as they are', () => {
-    const headers = {
-      authorization: latin1Basic('alice:wonder:land-2026'),
-      'X-API-Key': 'ak_demo',
-      Accept: 'application/json',
+  it('leaves Bearer and API-key entries untouched', () => {
+    const { authorize, stored } = wrappedAuthorize(swaggerUtf8BasicPlugin);
+    const payload = {
+      bearer: { name: 'bearer', value: 'token-€' },
+      apiKey: { name: 'apiKey', value: 'key' },
     };
-    expect(swaggerRequestInterceptor({ headers: { ...headers } }).headers).toEqual(headers);
-    const bearer = { Authorization: 'Bearer abc.def.ghi' };
-    expect(swaggerRequestInterceptor({ headers: { ...bearer } }).headers).toEqual(bearer);
+    authorize(payload);
+    expect(stored[0]).toEqual(payload);
   });
 
-  it('leaves a header that is not base64 alone instead of throwing', () => {
-    const request = swaggerRequestInterceptor({ headers: { Authorization: 'Basic !!!' } });
-    expect(request.headers?.['Authorization']).toBe('Basic !!!');
-  });
-
-  it('is self-contained: its source runs on its own, as Swagger UI runs it in the page', () => {
-    // A fresh context with only the browser globals it may use: no imports, no closure.
-    const revived = runInNewContext(`(${swaggerRequestInterceptor.toString()})`, {
-      atob,
-      btoa,
+  it('is self-contained: its source runs alone, as Swagger UI runs it in the page', () => {
+    // A fresh context with only the browser global it may use: no imports, no closure.
+    const revived = runInNewContext(`(${swaggerUtf8BasicPlugin.toString()})`, {
       TextEncoder,
-    }) as typeof swaggerRequestInterceptor;
-    expect(revived({ headers: { Authorization: latin1Basic('bob:builder£42') } })).toEqual({
-      credentials: 'omit',
-      headers: { Authorization: utf8Basic('bob:builder£42') },
-    });
+    }) as typeof swaggerUtf8BasicPlugin;
+    const { authorize, stored } = wrappedAuthorize(revived);
+    authorize({ basic: { value: { username: 'zoë', password: 'b€42' } } });
+    expect(swaggerUiBasic(stored[0]!, 'basic')).toBe(utf8Basic('zoë:b€42'));
+    const interceptor = runInNewContext(
+      `(${swaggerRequestInterceptor.toString()})`,
+      {},
+    ) as typeof swaggerRequestInterceptor;
+    expect(interceptor({}).credentials).toBe('omit');
   });
 });

@@ -4,34 +4,65 @@ import { documentAuth } from './document-auth.js';
 
 /**
  * Swagger UI's request interceptor, run in the browser for every **Try it out** request:
- * - `credentials: 'omit'`: the browser only shows its own sign-in dialog for a 401 with a Basic
- *   challenge when the fetch includes credentials; without them Swagger UI simply shows the 401,
- *   whose challenge is unchanged (CONTRACT C-2, C-6);
- * - Swagger UI encodes Basic credentials with `btoa`, i.e. Latin-1; the server decodes UTF-8
- *   (CONTRACT C-3), so the header is re-encoded: `builder£42` then works.
+ * `credentials: 'omit'`. The browser only shows its own sign-in dialog for a 401 with a Basic
+ * challenge when the fetch includes credentials; without them Swagger UI simply shows the 401,
+ * whose challenge is unchanged (CONTRACT C-2, C-6).
  *
- * It is serialized into the page with `Function.prototype.toString`, so it must stay self-contained.
+ * Serialized into the page with `Function.prototype.toString`: it must stay self-contained.
  */
-export function swaggerRequestInterceptor(request: {
-  credentials?: string;
-  headers?: Record<string, string>;
-}): typeof request {
+export function swaggerRequestInterceptor(request: { credentials?: string }): typeof request {
   request.credentials = 'omit';
-  const headers = request.headers ?? {};
-  for (const name of Object.keys(headers)) {
-    const match =
-      name.toLowerCase() === 'authorization' ? /^basic +(\S+)$/i.exec(headers[name] ?? '') : null;
-    if (!match?.[1]) continue;
-    try {
-      const utf8 = new TextEncoder().encode(atob(match[1]));
-      let binary = '';
-      for (const byte of utf8) binary += String.fromCharCode(byte);
-      headers[name] = `Basic ${btoa(binary)}`;
-    } catch {
-      // not Swagger UI's base64: leave it as it is
-    }
-  }
   return request;
+}
+
+/** A Basic entry of Swagger UI's `authorize` action. */
+interface AuthorizePayload {
+  [name: string]: { value?: { username?: unknown; password?: unknown } } | undefined;
+}
+
+/**
+ * A Swagger UI plugin: Basic credentials typed into the Authorize dialog are stored as the
+ * "binary string" of their UTF-8 bytes. Swagger UI builds the header with `btoa`, which accepts
+ * only Latin-1 and would send `£` as one byte and throw on `€`; with this, `btoa` sends exactly the
+ * UTF-8 bytes the server decodes (CONTRACT C-3): any password works.
+ *
+ * Serialized into the page with `Function.prototype.toString`: it must stay self-contained.
+ */
+export function swaggerUtf8BasicPlugin(): object {
+  const utf8Binary = (text: unknown): unknown => {
+    if (typeof text !== 'string') return text;
+    let binary = '';
+    for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+    return binary;
+  };
+  return {
+    statePlugins: {
+      auth: {
+        wrapActions: {
+          authorize:
+            (authorize: (payload: AuthorizePayload) => unknown) =>
+            (payload: AuthorizePayload): unknown => {
+              const encoded: AuthorizePayload = {};
+              for (const [name, security] of Object.entries(payload)) {
+                const value = security?.value;
+                encoded[name] =
+                  value && typeof value.password === 'string'
+                    ? {
+                        ...security,
+                        value: {
+                          ...value,
+                          username: utf8Binary(value.username),
+                          password: utf8Binary(value.password),
+                        },
+                      }
+                    : security;
+              }
+              return authorize(encoded);
+            },
+        },
+      },
+    },
+  };
 }
 
 /**
@@ -52,6 +83,7 @@ export function setupSwaggerAuth(
     swaggerOptions: {
       persistAuthorization: true,
       requestInterceptor: swaggerRequestInterceptor,
+      plugins: [swaggerUtf8BasicPlugin],
       ...options.swaggerOptions,
     },
   });

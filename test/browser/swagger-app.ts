@@ -13,6 +13,9 @@ import { BASE_AUTH_OPTIONS, type Platform, SchemesController } from '../fixtures
 /** A user whose password is not ASCII: Latin-1 `£` is one byte in `btoa`, two in UTF-8. */
 export const BUILDER = { username: 'builder', password: 'builder£42' } as const;
 
+/** A password beyond Latin-1, which Swagger UI's `btoa` alone cannot even encode. */
+export const POLYGLOT = { username: 'polyglot', password: 'b€42-密码£' } as const;
+
 /** Where the application serves Swagger UI as {@link setupSwaggerAuth} sets it up. */
 export const DOCS_PATH = '/docs';
 
@@ -22,10 +25,12 @@ export const DOCS_PATH = '/docs';
  */
 export const PLAIN_DOCS_PATH = '/plain-docs';
 
-/** The test application's Basic users plus {@link BUILDER}. */
+/** The test application's Basic users plus {@link BUILDER} and {@link POLYGLOT}. */
 function validateBasic(username: string, password: string): AuthPrincipal | null {
-  if (username === BUILDER.username)
-    return sameSecret(password, BUILDER.password) ? { id: BUILDER.username, roles: [] } : null;
+  for (const user of [BUILDER, POLYGLOT]) {
+    if (username === user.username)
+      return sameSecret(password, user.password) ? { id: user.username, roles: [] } : null;
+  }
   return validateUser(username, password);
 }
 
