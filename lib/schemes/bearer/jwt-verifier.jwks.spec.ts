@@ -295,3 +295,29 @@ describe('JwtVerifier, one accepted spelling per token', () => {
     });
   });
 });
+
+describe('JwtVerifier, an exp beyond the range of dates', () => {
+  const verifier = new JwtVerifier({ secret: SECRET });
+
+  it.each([-1e300, -8.64e12 - 1, -9e15])(
+    'C-1: exp %p (validly signed, long expired) is token_expired without an invalid expiresAt',
+    async (exp) => {
+      const token = await new SignJWT({ sub: 'user-1', exp })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(secretBytes);
+      const err = await rejection(verifier.verify(token));
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect(err).toMatchObject({ code: 'token_expired', expiresAt: undefined });
+    },
+  );
+
+  it('keeps expiresAt for the earliest representable date', async () => {
+    const token = await new SignJWT({ sub: 'user-1', exp: -8.64e12 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(secretBytes);
+    await expect(rejection(verifier.verify(token))).resolves.toMatchObject({
+      code: 'token_expired',
+      expiresAt: new Date(-8.64e15),
+    });
+  });
+});

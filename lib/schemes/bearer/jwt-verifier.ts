@@ -300,10 +300,13 @@ export class JwtVerifier {
   private static toAuthError(err: unknown): Error {
     if (err instanceof errors.JWTExpired) {
       const exp = err.payload.exp;
+      // An exp beyond the range of dates (e.g. -1e300, validly signed) has no expiry date to send:
+      // an invalid Date would make the body's toISOString() throw, a 500.
+      const expiresAt = typeof exp === 'number' ? new Date(exp * 1000) : undefined;
       return new AuthenticationError('token_expired', {
         scheme: 'bearer',
         description: 'The access token expired',
-        expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : undefined,
+        expiresAt: expiresAt && Number.isFinite(expiresAt.getTime()) ? expiresAt : undefined,
       });
     }
     // A plain JOSEError (generic code) only comes from fetching the key set: a non-200 answer or one that is not JSON.
