@@ -1,0 +1,64 @@
+import type { AuthModuleOptions } from 'nest-http-auth';
+import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
+import type { SampleConfig } from '../config/sample-config.js';
+import { TOKEN_ISSUER } from '../tokens/token-issuer.js';
+import type { UsersService } from '../users/users.service.js';
+import type { SamplePrincipal } from './sample-principal.js';
+
+function stringArray(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+/**
+ * The sample's `AuthModule` options: Basic against the users table, Bearer JWTs signed by the
+ * sample, API keys in the `X-API-Key` header or the `api_key` query
+ * parameter. Every route without `@Auth()` requires Bearer (`default`), so a forgotten decorator
+ * fails closed; public routes say `@Public()`.
+ */
+export function createAuthOptions(
+  config: SampleConfig,
+  users: UsersService,
+  apiKeys: ApiKeysRepository,
+): AuthModuleOptions {
+  return {
+    realm: config.realm,
+    default: ['bearer'],
+    basic: {
+      async validate(username, password): Promise<SamplePrincipal | null> {
+        const user = await users.authenticate(username, password);
+        return user ? { id: user.username, username: user.username, roles: user.roles } : null;
+      },
+    },
+    bearer: {
+      jwt: {
+        secret: config.jwtSecret,
+        issuer: TOKEN_ISSUER,
+        requiredClaims: ['sub', 'jti'],
+        // Revoked tokens (logout, a reused refresh token) are rejected by the module itself
+        // (`AuthRevocation.revokeToken`); this maps the claims to the sample's principal.
+        validate(payload): SamplePrincipal | null {
+          const { sub, jti, exp } = payload;
+          const roles = stringArray(payload['roles']);
+          if (!sub || !jti || exp === undefined || !roles) return null;
+          return { id: sub, username: sub, roles, tokenId: jti, tokenExpiresAt: exp };
+        },
+      },
+    },
+    apiKey: {
+      header: 'X-API-Key',
+      query: 'api_key',
+      validate(key): SamplePrincipal | null {
+        const grant = apiKeys.find(key);
+        const owner = grant && users.find(grant.owner);
+        return owner
+          ? {
+              id: owner.username,
+              username: owner.username,
+              roles: owner.roles,
+              scopes: grant.scopes,
+            }
+          : null;
+      },
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { SampleConfig } from './config/sample-config.js';
+import { openDatabase } from './database/open-database.js';
+import { acceptEmptyJsonBody } from './http/accept-empty-json-body.js';
+import { setupDocs } from './http/openapi.js';
+import { SampleModule } from './sample.module.js';
+
+/** Options of {@link createSampleApp}. */
+export interface SampleAppOptions {
+  /** Nest's logger: `false` for none (tests), or the levels to print. Default: Nest's default. */
+  readonly logger?: false | LogLevel[];
+}
+
+async function create(config: SampleConfig, options: SampleAppOptions): Promise<INestApplication> {
+  const db = openDatabase(config.database);
+  const module = SampleModule.forRoot(config, db);
+  // abortOnError: false: a start-up failure is thrown to the caller instead of exiting the process.
+  const nestOptions = {
+    abortOnError: false,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  };
+  try {
+    if (config.adapter === 'express')
+      return await NestFactory.create<NestExpressApplication>(
+        module,
+        new ExpressAdapter(),
+        nestOptions,
+      );
+    const app = await NestFactory.create<NestFastifyApplication>(
+      module,
+      new FastifyAdapter(),
+      nestOptions,
+    );
+    acceptEmptyJsonBody(app);
+    return app;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Creates the sample application on the configured platform, with Swagger UI at `/docs`, and
+ * initialises it (database opened and seeded, routes registered); the caller calls `listen()`
+ * (or hands `getHttpServer()` to supertest) and `close()`.
+ */
+export async function createSampleApp(
+  config: SampleConfig,
+  options: SampleAppOptions = {},
+): Promise<INestApplication> {
+  const app = await create(config, options);
+  try {
+    setupDocs(app);
+    await app.init();
+    if (config.adapter === 'fastify')
+      await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
