@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { runClientFlow } from '../sample/client/client-flow.js';
+import { freePort } from '../sample/client/sample-process.js';
 import { parseChallenges } from '../sample/client/www-authenticate.js';
 import { CHALLENGE, createTestSample, type Platform } from './sample/sample-app.js';
 
@@ -54,6 +55,15 @@ describe.each<[Platform]>([['express'], ['fastify']])('sample client on %s', (pl
   it('fails with a clear message when the sample does not answer as expected', async () => {
     await expect(runClientFlow(`${url}/nowhere/`)).rejects.toThrow(
       'logging in as alice answered 404',
+    );
+  });
+});
+
+describe('sample client without a sample', () => {
+  it('says which request could not be sent', async () => {
+    const port = await freePort();
+    await expect(runClientFlow(`http://127.0.0.1:${port}`)).rejects.toThrow(
+      `POST http://127.0.0.1:${port}/auth/token failed: connect ECONNREFUSED`,
     );
   });
 });

@@ -3,6 +3,13 @@ import type { TokenPair } from '../src/tokens/token-pair.js';
 import { ClientFlowError, type ClientLog, type ClientStep } from './client-step.js';
 import { parseChallenges } from './www-authenticate.js';
 
+/** Why `fetch` failed: the cause's message (`connect ECONNREFUSED …`) rather than `fetch failed`. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause ?? error;
+  const message = (cause as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(cause);
+}
+
 /** A response as the client keeps it. */
 export interface ClientResponse {
   readonly status: number;
@@ -90,10 +97,13 @@ export class SampleApiClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authorization) headers['authorization'] = authorization;
     if (json) headers['content-type'] = 'application/json';
-    const response = await fetch(this.url(path), {
+    const url = this.url(path);
+    const response = await fetch(url, {
       method,
       headers,
       body: json ? JSON.stringify(json) : undefined,
+    }).catch((error: unknown) => {
+      throw new ClientFlowError(`${method} ${url.href} failed: ${networkReason(error)}`);
     });
     const text = await response.text();
     const challenges =
