@@ -33,7 +33,7 @@ export function startupBanner(config: SampleConfig, port: number): string[] {
     );
   if (config.redisUrl !== undefined)
     lines.push(
-      'sample: warning: REDIS_URL is set, but the shared store arrives with a later version; this instance uses the in-memory store.',
+      'sample: REDIS_URL is set: failure counters, revocations and refresh tokens are shared through Redis.',
     );
   return lines;
 }

@@ -5,16 +5,26 @@ import type { SampleConfig } from './config/sample-config.js';
 import { SQLITE } from './database/database.tokens.js';
 import { DemoSeeder } from './database/demo-seeder.js';
 import type { SqliteDatabase } from './database/open-database.js';
+import { SharedStore } from './store/shared-store.js';
+import { REFRESH_TOKENS, type RefreshTokenStore } from './tokens/refresh-token.store.js';
 import { RefreshTokensRepository } from './tokens/refresh-tokens.repository.js';
+import { StoreRefreshTokens } from './tokens/store-refresh-tokens.js';
 import { PasswordHasher } from './users/password-hasher.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 
-const EXPORTED = [SAMPLE_CONFIG, SQLITE, UsersService, ApiKeysRepository, RefreshTokensRepository];
+const EXPORTED = [
+  SAMPLE_CONFIG,
+  SQLITE,
+  UsersService,
+  ApiKeysRepository,
+  SharedStore,
+  REFRESH_TOKENS,
+];
 
 /**
- * Storage: the SQLite connection (closed on shutdown), repositories, password hashing, and the
- * demo data seeded at start-up. `AuthModule`'s options are built from it.
+ * Storage: the SQLite connection (closed on shutdown), repositories, password hashing, the shared
+ * store when `REDIS_URL` is set, and the demo data seeded at start-up. `AuthModule`'s options are built from it.
  */
 @Module({})
 export class SampleCoreModule implements OnApplicationShutdown {
@@ -35,7 +45,15 @@ export class SampleCoreModule implements OnApplicationShutdown {
         UsersRepository,
         UsersService,
         ApiKeysRepository,
-        RefreshTokensRepository,
+        SharedStore,
+        {
+          provide: REFRESH_TOKENS,
+          inject: [SharedStore],
+          useFactory: (shared: SharedStore): RefreshTokenStore =>
+            shared.store
+              ? new StoreRefreshTokens(shared.store, config.refreshTokenTtl)
+              : new RefreshTokensRepository(db),
+        },
         DemoSeeder,
       ],
       exports: EXPORTED,

@@ -12,6 +12,7 @@ import { MeController } from './controllers/me.controller.js';
 import type { SqliteDatabase } from './database/open-database.js';
 import { ReportsController } from './controllers/reports.controller.js';
 import { SampleCoreModule } from './sample-core.module.js';
+import { SharedStore } from './store/shared-store.js';
 import { AccessTokenSigner } from './tokens/access-token.signer.js';
 import { TokenService } from './tokens/token.service.js';
 import { UsersService } from './users/users.service.js';
@@ -31,7 +32,7 @@ export class SampleModule {
         core,
         AuthModule.forRootAsync({
           imports: [core],
-          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository],
+          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore],
           useFactory: createAuthOptions,
         }),
       ],

@@ -1,6 +1,7 @@
 import type { AuthModuleOptions } from 'nest-http-auth';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import type { SampleConfig } from '../config/sample-config.js';
+import type { SharedStore } from '../store/shared-store.js';
 import { TOKEN_ISSUER } from '../tokens/token-issuer.js';
 import type { UsersService } from '../users/users.service.js';
 import type { SamplePrincipal } from './sample-principal.js';
@@ -19,10 +20,15 @@ export function createAuthOptions(
   config: SampleConfig,
   users: UsersService,
   apiKeys: ApiKeysRepository,
+  shared: SharedStore,
 ): AuthModuleOptions {
   return {
     realm: config.realm,
     default: ['bearer'],
+    // AUTH_MAX_FAILURES failed attempts per client and identity in AUTH_FAILURE_WINDOW: 429.
+    throttle: { maxFailures: config.maxFailures, window: config.failureWindow },
+    // REDIS_URL: counters, revocations and cache invalidations shared by every instance.
+    ...(shared.store ? { store: shared.store } : {}),
     basic: {
       async validate(username, password): Promise<SamplePrincipal | null> {
         const user = await users.authenticate(username, password);

@@ -21,10 +21,10 @@ export interface SampleConfig {
   readonly refreshTokenTtl: number;
   /** Realm of every challenge (`AUTH_REALM`). */
   readonly realm: string;
-  /** Failed attempts per client and identity per window before 429 (`AUTH_MAX_FAILURES`; not enforced yet). */
+  /** Failed attempts per client and identity per window before 429 (`AUTH_MAX_FAILURES`). */
   readonly maxFailures: number;
-  /** That window in seconds (`AUTH_FAILURE_WINDOW`; not enforced yet). */
+  /** That window in seconds (`AUTH_FAILURE_WINDOW`). */
   readonly failureWindow: number;
-  /** Shared store for several instances (`REDIS_URL`; not used yet: the in-memory store is). */
+  /** Shared store for several instances (`REDIS_URL`); unset: in memory (one instance). */
   readonly redisUrl: string | undefined;
 }

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SQLITE } from '../database/database.tokens.js';
 import type { SqliteDatabase } from '../database/open-database.js';
+import type {
+  NewRefreshToken,
+  RefreshTokenStore,
+  RefreshTokenUse,
+  RevokedFamily,
+} from './refresh-token.store.js';
 
 /** A refresh token as stored (by its digest; never the token). */
 export interface StoredRefreshToken {
@@ -23,14 +29,6 @@ export interface FamilyAccessToken {
   readonly expiresAt: number;
 }
 
-/** What revoking a family found. */
-export interface RevokedFamily {
-  /** The family's user (`undefined` for an unknown family). */
-  readonly username: string | undefined;
-  /** Its access tokens that have not expired yet. */
-  readonly accessTokens: FamilyAccessToken[];
-}
-
 interface RefreshTokenRow {
   readonly family_id: string;
   readonly username: string;
@@ -41,13 +39,14 @@ interface RefreshTokenRow {
   readonly revoked_at: number | null;
 }
 
-/** The `refresh_tokens` table. */
+/** The `refresh_tokens` table: the {@link RefreshTokenStore} of a single instance. */
 @Injectable()
-export class RefreshTokensRepository {
+export class RefreshTokensRepository implements RefreshTokenStore {
   constructor(@Inject(SQLITE) private readonly db: SqliteDatabase) {}
 
-  /** Stores a new refresh token under its digest. */
-  insert(digest: Buffer, token: Omit<StoredRefreshToken, 'usedAt' | 'revokedAt'>): void {
+  /** Stores a new refresh token under its digest (and drops expired ones). */
+  insert(digest: Buffer, token: NewRefreshToken): Promise<void> {
+    this.deleteExpired(Math.floor(Date.now() / 1000));
     this.db
       .prepare(
         `INSERT INTO refresh_tokens (digest, family_id, username, access_jti, access_expires_at, expires_at)
@@ -61,10 +60,24 @@ export class RefreshTokensRepository {
         token.accessExpiresAt,
         token.expiresAt,
       );
+    return Promise.resolve();
+  }
+
+  use(digest: Buffer, now: number): Promise<RefreshTokenUse> {
+    const stored = this.find(digest);
+    if (!stored) return Promise.resolve({ outcome: 'invalid' });
+    if (stored.usedAt !== null)
+      return Promise.resolve({ outcome: 'reused', familyId: stored.familyId });
+    if (stored.revokedAt !== null || stored.expiresAt <= now)
+      return Promise.resolve({ outcome: 'invalid' });
+    // Two concurrent uses of one token: one wins, the other counts as a reuse.
+    if (!this.markUsed(digest, now))
+      return Promise.resolve({ outcome: 'reused', familyId: stored.familyId });
+    return Promise.resolve({ outcome: 'used', token: stored });
   }
 
   /** The token with this digest, if any. */
-  find(digest: Buffer): StoredRefreshToken | undefined {
+  private find(digest: Buffer): StoredRefreshToken | undefined {
     const row = this.db
       .prepare<[Buffer], RefreshTokenRow>(
         `SELECT family_id, username, access_jti, access_expires_at, expires_at, used_at, revoked_at
@@ -85,7 +98,7 @@ export class RefreshTokensRepository {
   }
 
   /** Marks a token used; `false` when it already was (or is revoked): only one caller wins. */
-  markUsed(digest: Buffer, now: number): boolean {
+  private markUsed(digest: Buffer, now: number): boolean {
     return (
       this.db
         .prepare(
@@ -96,19 +109,25 @@ export class RefreshTokensRepository {
   }
 
   /** The family of the refresh token issued with access token `jti`, if any. */
-  familyOfAccessToken(jti: string): string | undefined {
-    return this.db
-      .prepare<[string], { family_id: string }>(
-        'SELECT family_id FROM refresh_tokens WHERE access_jti = ?',
-      )
-      .get(jti)?.family_id;
+  familyOfAccessToken(jti: string): Promise<string | undefined> {
+    return Promise.resolve(
+      this.db
+        .prepare<[string], { family_id: string }>(
+          'SELECT family_id FROM refresh_tokens WHERE access_jti = ?',
+        )
+        .get(jti)?.family_id,
+    );
   }
 
   /**
    * Revokes every refresh token of a family and returns the family's access tokens that are still
    * live, so that they can be revoked too.
    */
-  revokeFamily(familyId: string, now: number): RevokedFamily {
+  revokeFamily(familyId: string, now: number): Promise<RevokedFamily> {
+    return Promise.resolve(this.revokeFamilyNow(familyId, now));
+  }
+
+  private revokeFamilyNow(familyId: string, now: number): RevokedFamily {
     return this.db.transaction((): RevokedFamily => {
       this.db
         .prepare(
@@ -130,7 +149,7 @@ export class RefreshTokensRepository {
   }
 
   /** Deletes tokens that expired before `now` (they can be neither used nor reused). */
-  deleteExpired(now: number): void {
+  private deleteExpired(now: number): void {
     this.db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?').run(now);
   }
 }

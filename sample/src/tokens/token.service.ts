@@ -8,7 +8,7 @@ import { UsersService } from '../users/users.service.js';
 import { AccessTokenSigner } from './access-token.signer.js';
 import { nowInSeconds } from './clock.js';
 import { newRefreshToken, refreshTokenDigest } from './refresh-token.js';
-import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { REFRESH_TOKENS, type RefreshTokenStore } from './refresh-token.store.js';
 import type { TokenPair } from './token-pair.js';
 
 /**
@@ -18,7 +18,7 @@ import type { TokenPair } from './token-pair.js';
  *
  * Access tokens are revoked through the module's {@link AuthRevocation}: by `jti` until they
  * expire (the Bearer scheme then answers 401 `token_invalid`), with the user's cached
- * verifications dropped, in the module's store (in memory: one instance).
+ * verifications dropped, in the module's store (in memory for one instance, Redis for several).
  */
 @Injectable()
 export class TokenService {
@@ -27,7 +27,7 @@ export class TokenService {
   constructor(
     @Inject(SAMPLE_CONFIG) config: SampleConfig,
     private readonly signer: AccessTokenSigner,
-    private readonly refreshTokens: RefreshTokensRepository,
+    @Inject(REFRESH_TOKENS) private readonly refreshTokens: RefreshTokenStore,
     private readonly users: UsersService,
     private readonly revocation: AuthRevocation,
   ) {
@@ -36,7 +36,6 @@ export class TokenService {
 
   /** A new pair, in a new family, for a user who just authenticated. */
   login(user: PublicUser): Promise<TokenPair> {
-    this.refreshTokens.deleteExpired(nowInSeconds());
     return this.issue(user, randomUUID());
   }
 
@@ -46,33 +45,23 @@ export class TokenService {
    */
   async refresh(refreshToken: string): Promise<TokenPair | undefined> {
     const now = nowInSeconds();
-    const digest = refreshTokenDigest(refreshToken);
-    const stored = this.refreshTokens.find(digest);
-    if (!stored) return undefined;
-    if (stored.usedAt !== null) {
-      await this.revokeFamily(stored.familyId, now);
-      return undefined;
-    }
-    if (stored.revokedAt !== null || stored.expiresAt <= now) return undefined;
-    // Two concurrent uses of one token: one wins, the other counts as a reuse.
-    if (!this.refreshTokens.markUsed(digest, now)) {
-      await this.revokeFamily(stored.familyId, now);
-      return undefined;
-    }
+    const use = await this.refreshTokens.use(refreshTokenDigest(refreshToken), now);
+    if (use.outcome === 'reused') await this.revokeFamily(use.familyId, now);
+    if (use.outcome !== 'used') return undefined;
     // Roles are read again: a change since the login applies from the next access token.
-    const user = this.users.find(stored.username);
-    return user && this.issue(user, stored.familyId);
+    const user = this.users.find(use.token.username);
+    return user && this.issue(user, use.token.familyId);
   }
 
   /** Revokes an access token and the refresh token family it was issued with. */
   async logout(username: string, accessJti: string, accessExpiresAt: number): Promise<void> {
     await this.revocation.revokeToken({ jti: accessJti, exp: accessExpiresAt, sub: username });
-    const family = this.refreshTokens.familyOfAccessToken(accessJti);
+    const family = await this.refreshTokens.familyOfAccessToken(accessJti);
     if (family !== undefined) await this.revokeFamily(family, nowInSeconds());
   }
 
   private async revokeFamily(familyId: string, now: number): Promise<void> {
-    const { username, accessTokens } = this.refreshTokens.revokeFamily(familyId, now);
+    const { username, accessTokens } = await this.refreshTokens.revokeFamily(familyId, now);
     for (const { jti, expiresAt } of accessTokens)
       await this.revocation.revokeToken({ jti, exp: expiresAt, sub: username });
   }
@@ -80,7 +69,7 @@ export class TokenService {
   private async issue(user: PublicUser, familyId: string): Promise<TokenPair> {
     const access = await this.signer.sign(user);
     const refreshToken = newRefreshToken();
-    this.refreshTokens.insert(refreshTokenDigest(refreshToken), {
+    await this.refreshTokens.insert(refreshTokenDigest(refreshToken), {
       familyId,
       username: user.username,
       accessJti: access.jti,
