@@ -75,6 +75,19 @@ export async function submitAuthorizeDialog(page: Page, credentials: Credentials
 }
 
 /**
+ * Clicks **Logout** of each named scheme (its name in `components.securitySchemes`) in the open
+ * Authorize dialog and waits until the scheme offers **Authorize** again; the other schemes stay
+ * authorized.
+ */
+export async function logoutAuthorizeDialog(page: Page, ...names: string[]): Promise<void> {
+  for (const name of names) {
+    const box = schemeBox(page, name);
+    await box.getByRole('button', { name: 'Remove authorization' }).click();
+    await box.getByRole('button', { name: 'Apply credentials' }).waitFor();
+  }
+}
+
+/**
  * Lets the open Authorize dialog grow to its full height (Swagger UI caps it at 540 px and
  * scrolls), so that one screenshot shows every scheme. Nothing else changes.
  */
@@ -95,6 +108,34 @@ export function operationBlock(page: Page, method: string, path: string): Locato
   return page
     .locator(`.swagger-ui .opblock.opblock-${method.toLowerCase()}`)
     .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+}
+
+/** The `<pre>` under a heading (`Response body`, `Response headers`) of an execution's response. */
+function shownSection(execution: Execution, heading: string): Locator {
+  return execution.shown
+    .locator('.live-responses-table .response-col_description > div')
+    .filter({ has: execution.shown.page().locator('h5', { hasText: new RegExp(`^${heading}$`) }) })
+    .locator('pre');
+}
+
+/** The response body Swagger UI shows for an execution (JSON pretty-printed), as a person reads. */
+export function shownResponseBody(execution: Execution): Locator {
+  return shownSection(execution, 'Response body');
+}
+
+/**
+ * The response headers Swagger UI shows for an execution, by lower-case name, as displayed: Swagger
+ * UI drops the space after every comma of a value (`date: Mon,23 Nov …`).
+ */
+export async function shownResponseHeaders(execution: Execution): Promise<Record<string, string>> {
+  const text = await shownSection(execution, 'Response headers').innerText();
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0)
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 /**
