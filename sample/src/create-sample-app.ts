@@ -23,12 +23,15 @@ async function create(config: SampleConfig, options: SampleAppOptions): Promise<
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
   try {
-    if (config.adapter === 'express')
-      return await NestFactory.create<NestExpressApplication>(
+    if (config.adapter === 'express') {
+      const app = await NestFactory.create<NestExpressApplication>(
         module,
         new ExpressAdapter(),
         nestOptions,
       );
+      app.disable('x-powered-by'); // don't advertise the stack
+      return app;
+    }
     const app = await NestFactory.create<NestFastifyApplication>(
       module,
       new FastifyAdapter(),

@@ -15,7 +15,7 @@ export function setupDocs(app: INestApplication): OpenAPIObject {
     .setOpenAPIVersion('3.1.0')
     .setTitle('nest-http-auth sample')
     .setDescription(
-      'A small API secured with nest-http-auth: Basic, Bearer (JWT) and API keys. Demo users: `alice` / `wonder:land-2026` (admin), `bob` / `builder£42`; API key `ak_demo_7Hq2xR9pLm4vT8wZ` (bob, `reports:read`).',
+      'A small API secured with nest-http-auth: Basic, Bearer (JWT) and API keys. Demo users: `alice` / `wonder:land-2026` (admin), `bob` / `builder£42`; API key `ak_demo_7Hq2xR9pLm4vT8wZ` (bob, `reports:read`). Get a token with **POST /auth/token** (Basic), then authorize `bearer` with it. Swagger UI sends every authorized scheme and the last Authorization header wins: log `basic` out to call `/me` with the token.',
     )
     .setVersion('1.0.0')
     .build();
