@@ -3,7 +3,7 @@ import { AuthenticationError, AuthorizationError } from '../errors/auth.error.js
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
-import { authenticate, authorize, withRouteSchemes } from './authenticate.js';
+import { authenticate, authorize, routeSchemesOf, withRouteSchemes } from './authenticate.js';
 import type { RoutePlan } from './route-plan.js';
 
 /** The request carries each scheme's credential under `creds[name]`. */
@@ -137,12 +137,16 @@ describe('authenticate', () => {
       expect(basic.reads).toBe(0);
     });
 
-    it('C-1: no credentials at all is credentials_missing (401)', async () => {
+    it('C-1: no credentials at all is credentials_missing (401), naming the schemes of the route', async () => {
       const err = await rejection(
         authenticate(plan([[fakeScheme('bearer')], [fakeScheme('basic')]]), request()),
       );
       expect(err).toBeInstanceOf(AuthenticationError);
-      expect(err).toMatchObject({ code: 'credentials_missing', scheme: undefined, schemes: [] });
+      expect(err).toMatchObject({
+        code: 'credentials_missing',
+        scheme: undefined,
+        schemes: ['bearer', 'basic'],
+      });
       expect((err as AuthenticationError).getStatus()).toBe(401);
     });
   });
@@ -212,6 +216,48 @@ describe('authenticate', () => {
       );
       expect(err).toMatchObject({ code: 'credentials_missing', scheme: 'apiKey' });
       expect(bearer.verified).toEqual([]);
+    });
+  });
+
+  describe('one scheme (the common route, which takes a shorter path)', () => {
+    it('C-5: valid credentials give the principal, verified once, with the request', async () => {
+      const bearer = fakeScheme('bearer');
+      const seen: unknown[] = [];
+      const req = request({ bearer: 'tok' });
+      await expect(
+        authenticate(plan([[bearer]]), req, (scheme, credentials, r) => {
+          seen.push(r);
+          return scheme.verify(credentials, r);
+        }),
+      ).resolves.toEqual({
+        principal: { id: 'bearer:tok' },
+        scheme: 'bearer',
+        principals: { bearer: { id: 'bearer:tok' } },
+      });
+      expect(bearer.verified).toEqual(['tok']);
+      expect(bearer.reads).toBe(1);
+      expect(seen).toEqual([req]);
+    });
+
+    it('C-1: no credentials is credentials_missing naming the scheme', async () => {
+      const err = await rejection(authenticate(plan([[fakeScheme('basic')]]), request()));
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect(err).toMatchObject({
+        code: 'credentials_missing',
+        scheme: undefined,
+        schemes: ['basic'],
+      });
+    });
+
+    it('C-1: invalid and malformed credentials fail with the errors of the scheme', async () => {
+      const invalid = await rejection(
+        authenticate(plan([[fakeScheme('basic')]]), request({ basic: 'bad' })),
+      );
+      expect(invalid).toMatchObject({ code: 'credentials_invalid', scheme: 'basic' });
+      const malformed = await rejection(
+        authenticate(plan([[fakeScheme('basic')]]), request({ basic: 'malformed' })),
+      );
+      expect(malformed).toMatchObject({ code: 'credentials_invalid', message: 'malformed' });
     });
   });
 
@@ -318,6 +364,14 @@ describe('authorize', () => {
     expect(err).toMatchObject({ scheme: 'apiKey', schemes: ['apiKey', 'bearer'] });
   });
 
+  it('C-1: a role given as one string instead of a list counts as that role, not as a substring', () => {
+    const single = { id: 'u', roles: 'admin' } as unknown as AuthPrincipal;
+    expect(() =>
+      authorize(routeWith({ roles: ['admin'] }), context({ bearer: single })),
+    ).not.toThrow();
+    forbidden(routeWith({ roles: ['min'] }), context({ bearer: single }));
+  });
+
   it('lets an anonymous caller through (optional routes cannot require roles)', () => {
     expect(() => authorize(routeWith({ roles: ['admin'] }), context({}))).not.toThrow();
   });
@@ -366,5 +420,26 @@ describe('withRouteSchemes', () => {
     expect(withRouteSchemes(forbidden, route)).toBe(forbidden);
     const other = new Error('boom');
     expect(withRouteSchemes(other, route)).toBe(other);
+  });
+});
+
+describe('routeSchemesOf', () => {
+  it('C-2: a context knows the schemes of its route, anonymous ones too, and shows only its three fields', async () => {
+    const bearerOnly = plan([[fakeScheme('bearer')]], { optional: true });
+    const either = plan([[fakeScheme('apiKey')], [fakeScheme('basic')]], { optional: true });
+    const first = await authenticate(bearerOnly, request());
+    const second = await authenticate(either, request({ basic: 'alice' }));
+    expect(routeSchemesOf(first)).toEqual(['bearer']);
+    expect(routeSchemesOf(second)).toEqual(['apiKey', 'basic']);
+    expect(Object.keys(second)).toEqual(['principal', 'scheme', 'principals']);
+    expect(JSON.parse(JSON.stringify(second))).toEqual({
+      principal: { id: 'basic:alice' },
+      scheme: 'basic',
+      principals: { basic: { id: 'basic:alice' } },
+    });
+    expect(routeSchemesOf(undefined)).toBeUndefined();
+    expect(
+      routeSchemesOf({ principal: undefined, scheme: undefined, principals: {} }),
+    ).toBeUndefined();
   });
 });

@@ -6,7 +6,8 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AUTH_CONFIG, AUTH_ROUTE_SCHEMES } from '../auth.constants.js';
+import { AUTH_CONFIG } from '../auth.constants.js';
+import { routeSchemesOf } from '../core/authenticate.js';
 import { authContextOf } from '../decorators/principal.decorator.js';
 import {
   AuthenticationError,
@@ -18,6 +19,9 @@ import {
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
 
+/** Most challenge lists remembered per route (and for 403s): app-thrown errors may vary. */
+const MAX_REMEMBERED_CHALLENGES = 64;
+
 /**
  * Turns the module's errors into responses per CONTRACT C-1, C-2 and C-4, on any platform (through
  * `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400, the Bearer
@@ -27,16 +31,35 @@ import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
 @Catch(AuthError)
 @Injectable()
 export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
+  /**
+   * Challenge lines already built, by the list of accepted schemes (the guard's per-route array,
+   * so one entry per route) and by what the challenges depend on. Challenges are quoted and
+   * escaped strings: building them once per route and error instead of once per 401 keeps the
+   * failure path cheap. Each list is frozen, as it is shared by every response.
+   */
+  private readonly challengeLines = new WeakMap<
+    readonly string[],
+    Map<string, readonly string[]>
+  >();
+  /** 403 challenges, by deciding schemes and required scopes. */
+  private readonly forbiddenLines = new Map<string, readonly string[]>();
+  /** The schemes challenged where no guard ran: the module's defaults, once each. */
+  private readonly defaultSchemes: readonly string[];
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
-  ) {}
+  ) {
+    this.defaultSchemes = [...new Set(config.defaultAlternatives.flat())];
+  }
 
   catch(error: AuthError, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const { httpAdapter } = this.adapterHost;
-    const response: unknown = host.switchToHttp().getResponse();
-    const challenges = this.challenges(error, host.switchToHttp().getRequest<object>());
+    // An HTTP handler's arguments are (request, response): what `switchToHttp()` would return,
+    // without the closures it builds per call.
+    const response: unknown = host.getArgByIndex(1);
+    const challenges = this.challenges(error, host.getArgByIndex<object>(0));
     if (challenges.length > 0) {
       // An array becomes one header line per challenge on Express and Fastify alike.
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
@@ -59,25 +82,61 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
    * defaults only where no guard ran.
    */
   protected challenges(error: AuthError, request: object): readonly string[] {
-    const { schemes } = this.config;
     if (error instanceof AuthorizationError) {
       const deciding =
         error.schemes.length > 0
           ? error.schemes
           : Object.keys(authContextOf(request)?.principals ?? {});
-      return deciding.flatMap(
-        (name) => schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? [],
+      // A 403 challenge depends on the deciding schemes and the required scopes only.
+      const key = `${deciding.join('\0')}\0\0${error.scopes.join(' ')}`;
+      return (
+        this.forbiddenLines.get(key) ??
+        remember(
+          this.forbiddenLines,
+          key,
+          deciding.flatMap(
+            (name) => this.config.schemes.get(name)?.forbiddenChallenge?.(error.scopes) ?? [],
+          ),
+        )
       );
     }
     if (!(error instanceof AuthenticationError)) return [];
     const accepted =
       error.schemes.length > 0
         ? error.schemes
-        : ((request as Record<symbol, readonly string[] | undefined>)[AUTH_ROUTE_SCHEMES] ?? [
-            ...new Set(this.config.defaultAlternatives.flat()),
-          ]);
-    return accepted.flatMap(
-      (name) => schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ?? [],
+        : (routeSchemesOf(authContextOf(request)) ?? this.defaultSchemes);
+    // A scheme's 401/400 challenge depends on whether the error is its own, and then on the
+    // error's code and description only.
+    const key =
+      error.scheme === undefined && error.description === undefined
+        ? error.code
+        : `${error.code}\0${error.scheme ?? ''}\0${error.description ?? ''}`;
+    let byError = this.challengeLines.get(accepted);
+    if (!byError)
+      this.challengeLines.set(accepted, (byError = new Map<string, readonly string[]>()));
+    return (
+      byError.get(key) ??
+      remember(
+        byError,
+        key,
+        accepted.flatMap(
+          (name) =>
+            this.config.schemes.get(name)?.challenges(error.scheme === name ? error : undefined) ??
+            [],
+        ),
+      )
     );
   }
+}
+
+/** Keeps a frozen list of challenges (shared by every response), at most a bounded number per map. */
+function remember(
+  map: Map<string, readonly string[]>,
+  key: string,
+  lines: string[],
+): readonly string[] {
+  if (map.size >= MAX_REMEMBERED_CHALLENGES) map.clear();
+  const frozen = Object.freeze(lines);
+  map.set(key, frozen);
+  return frozen;
 }

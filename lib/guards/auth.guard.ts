@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AUTH_CONFIG, AUTH_CONTEXT, AUTH_ROUTE_SCHEMES } from '../auth.constants.js';
-import { authenticate, authorize, withRouteSchemes } from '../core/authenticate.js';
+import { AUTH_CONFIG, AUTH_CONTEXT } from '../auth.constants.js';
+import { authenticate, authorize, type Verify, withRouteSchemes } from '../core/authenticate.js';
 import { CredentialVerifier } from '../core/credential-verifier.js';
 import { planRoute, type RoutePlan } from '../core/route-plan.js';
 import { authContextOf } from '../decorators/principal.decorator.js';
@@ -18,26 +18,29 @@ import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 export class AuthGuard implements CanActivate {
   private readonly plans = new WeakMap<Function, WeakMap<Function, RoutePlan | null>>();
 
+  /** One verification function for every request (not a closure per request). */
+  private readonly verify: Verify;
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
     private readonly verifier: CredentialVerifier,
-  ) {}
+  ) {
+    this.verify = (scheme, credentials, request) =>
+      this.verifier.verify(scheme, credentials, request);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const plan = this.plan(context.getClass(), context.getHandler());
     if (plan === null) return true;
-    const request = context.switchToHttp().getRequest<object>();
+    // The request is the first argument of an HTTP handler (what `switchToHttp().getRequest()`
+    // returns, without the three closures it builds per call).
+    const request = context.getArgByIndex<object>(0);
     if (authContextOf(request)) return true;
-    // Errors thrown later by the application (e.g. a controller's AuthorizationError) are still
-    // challenged for exactly this route's schemes.
-    (request as Record<symbol, unknown>)[AUTH_ROUTE_SCHEMES] = plan.schemeNames;
     let auth: AuthContext;
     try {
-      auth = await authenticate(plan, request, (scheme, credentials) =>
-        this.verifier.verify(scheme, credentials, request),
-      );
+      auth = await authenticate(plan, request, this.verify);
       authorize(plan, auth);
     } catch (error) {
       throw withRouteSchemes(error, plan);
@@ -46,9 +49,14 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** Stores the result where `@Principal()` and `@AuthContext()` read it, and as passport's `request.user`. */
+  /**
+   * Stores the result where `@Principal()` and `@AuthContext()` read it, and as passport's
+   * `request.user`. The context also knows the route's schemes, with which the filter challenges
+   * authentication errors the application throws later (CONTRACT C-2).
+   */
   protected attach(request: object, auth: AuthContext): void {
-    Object.assign(request, { [AUTH_CONTEXT]: auth, user: auth.principal });
+    (request as Record<symbol, unknown>)[AUTH_CONTEXT] = auth;
+    (request as { user?: unknown }).user = auth.principal;
   }
 
   /** The route's plan, computed once per controller and handler. */
