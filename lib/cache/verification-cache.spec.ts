@@ -185,7 +185,7 @@ describe('VerificationCache', () => {
     cache.invalidate('nobody');
   });
 
-  it('C-4: holds no raw credential, only HMACs of them', async () => {
+  it('C-4: holds no raw credential, only keyed hashes of them', async () => {
     const cache = new VerificationCache();
     const secrets = [
       'alice:S3cret-Passw0rd!',

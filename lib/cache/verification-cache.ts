@@ -1,12 +1,12 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../errors/auth.error.js';
+import { CredentialKey } from './credential-key.js';
 import type { CacheOptions } from '../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 
 /** What a scheme lets the cache remember about a credential. */
 export interface CacheableCredential {
-  /** The secret material that identifies the credential (never stored: only its HMAC is). */
+  /** The secret material that identifies the credential (never stored: only a keyed hash of it is). */
   readonly material: string;
   /**
    * When the credential stops being valid, in ms since the epoch (a JWT's `exp`); asked only
@@ -29,8 +29,9 @@ export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
  * Remembers verifications, so that a password hash (20–240 ms) or a jose verify (~150 µs) runs
  * once per credential and TTL instead of once per request.
  *
- * - Keys are an HMAC-SHA256 of scheme and credential under a random per-process key: the cache
- *   never holds a password, token or key, and its keys are useless outside the process.
+ * - Keys are a keyed SHA-256 of scheme and credential under a random per-process key
+ *   ({@link CredentialKey}): the cache never holds a password, token or key, and its keys are
+ *   useless outside the process.
  * - Bounded (LRU, `max` entries in all) and timed (`ttl`, never past a token's expiry).
  * - A rejected credential is remembered for `failureTtl` (shorter), so that repeating a wrong
  *   password or a forged token does not cost a hash or a signature check each time. Errors that
@@ -42,7 +43,8 @@ export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
 export class VerificationCache {
   /** `false` when caching is turned off (`cache: false`): every request verifies. */
   readonly enabled: boolean;
-  private readonly key = randomBytes(32);
+  /** Keys entries: a keyed SHA-256 under a random per-process key. */
+  private readonly credentialKey = new CredentialKey();
   private readonly entries: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, Promise<AuthPrincipal>>();
   private readonly keysByPrincipal = new Map<string, Set<string>>();
@@ -119,11 +121,7 @@ export class VerificationCache {
   }
 
   private keyOf(scheme: string, material: string): string {
-    return createHmac('sha256', this.key)
-      .update(scheme)
-      .update('\0')
-      .update(material)
-      .digest('base64');
+    return this.credentialKey.of(`${scheme}\0${material}`);
   }
 
   private remember(key: string, principal: AuthPrincipal, expiresAt: number | undefined): void {
