@@ -1,14 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Test } from '@nestjs/testing';
 import { AuthModule, type AuthPrincipal } from '../../lib/index.js';
 import { setupSwaggerAuth } from '../../lib/openapi/index.js';
 import { sameSecret, validateUser } from '../fixtures/credentials.js';
-import { BASE_AUTH_OPTIONS, type Platform, SchemesController } from '../fixtures/test-app.js';
+import {
+  BASE_AUTH_OPTIONS,
+  buildApp,
+  type Platform,
+  SchemesController,
+} from '../fixtures/test-app.js';
 
 /** A user whose password is not ASCII: Latin-1 `£` is one byte in `btoa`, two in UTF-8. */
 export const BUILDER = { username: 'builder', password: 'builder£42' } as const;
@@ -48,18 +50,10 @@ export interface SwaggerApp {
  * its route table there, so routes added after `init()` would never answer.
  */
 export async function startSwaggerApp(platform: Platform): Promise<SwaggerApp> {
-  const moduleRef = await Test.createTestingModule({
+  const app = await buildApp(platform, {
     imports: [AuthModule.forRoot({ ...BASE_AUTH_OPTIONS, basic: { validate: validateBasic } })],
     controllers: [SchemesController],
-  }).compile();
-  const app: INestApplication =
-    platform === 'express'
-      ? moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), {
-          logger: false,
-        })
-      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-          logger: false,
-        });
+  });
   try {
     const config = new DocumentBuilder().setTitle('nest-http-auth e2e').build();
     const document = setupSwaggerAuth(
