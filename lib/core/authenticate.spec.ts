@@ -413,6 +413,17 @@ describe('withRouteSchemes', () => {
     expect((result as AuthenticationError).getStatus()).toBe(400);
   });
 
+  it('copies one error once per route (a remembered rejection is answered many times)', () => {
+    const remembered = new AuthenticationError('token_invalid', { scheme: 'bearer' });
+    const other = plan([[fakeScheme('bearer')]]);
+    const first = withRouteSchemes(remembered, route);
+    expect(withRouteSchemes(remembered, route)).toBe(first);
+    const forOther = withRouteSchemes(remembered, other);
+    expect(forOther).not.toBe(first);
+    expect(forOther).toMatchObject({ code: 'token_invalid', schemes: ['bearer'] });
+    expect(remembered.schemes).toEqual([]);
+  });
+
   it('leaves an error that already names its schemes, and any other error, unchanged', () => {
     const named = new AuthenticationError('credentials_missing').withSchemes(['basic']);
     expect(withRouteSchemes(named, route)).toBe(named);
