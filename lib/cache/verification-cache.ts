@@ -82,20 +82,30 @@ export class VerificationCache {
    * same credential, or from `verify()` (whose verdict is then remembered). A remembered rejection
    * is thrown again.
    */
-  async verify(
+  verify(
     scheme: string,
     credential: CacheableCredential,
     verify: () => Promise<AuthPrincipal>,
   ): Promise<AuthPrincipal> {
-    if (!this.enabled) return verify();
-    const key = this.keyOf(scheme, credential.material);
-    const hit = this.entries.get(key);
-    if (hit) {
-      if (hit.error) throw hit.error;
-      return hit.principal;
+    try {
+      if (!this.enabled) return verify();
+      const key = this.keyOf(scheme, credential.material);
+      const hit = this.entries.get(key);
+      // A hit answers without `async`/`throw` (in Node every `throw` also records where it
+      // happened, a few µs): this is every warm request, and every repeated wrong credential.
+      if (hit) return hit.error ? Promise.reject(hit.error) : Promise.resolve(hit.principal);
+      return this.inFlight.get(key) ?? this.verifyOnce(key, credential, verify);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const running = this.inFlight.get(key);
-    if (running) return running;
+  }
+
+  /** Runs a verification whose verdict is not known yet, shared by concurrent requests, and remembers it. */
+  private async verifyOnce(
+    key: string,
+    credential: CacheableCredential,
+    verify: () => Promise<AuthPrincipal>,
+  ): Promise<AuthPrincipal> {
     const verification = verify().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verification);
     try {
