@@ -178,7 +178,7 @@ export interface AuthModuleOptions {
   /** Error body format. Default `json` (Nest's shape plus `code`). */
   readonly errorFormat?: ErrorFormat;
   /**
-   * Remember successful verifications (HMAC-keyed, bounded, timed), so that password hashes and
+   * Remember successful verifications (keyed by a hash, bounded, timed), so that password hashes and
    * signature checks run once per credential and TTL. `false` turns it off. Default on:
    * `{ max: 10000, ttl: 60 }`. Call `VerificationCache.invalidate(id)` when a password changes or a
    * key or token is revoked.
