@@ -17,6 +17,7 @@ export interface RedisSubscriberLike {
   subscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   quit(): Promise<unknown>;
 }
 
@@ -115,6 +116,8 @@ export class RedisAuthStore implements AuthStore {
       // subscription sent before that fails, and Redis may restart.
       const subscribe = (): void => void subscriber.subscribe(this.channel).catch(() => undefined);
       subscriber.on('ready', subscribe);
+      // Outages are answered by the main connection (503); the subscriber just reconnects.
+      subscriber.on('error', () => undefined);
       if (subscriber.status === 'ready') subscribe();
     }
     return () => this.listeners.delete(listener);
@@ -124,6 +127,7 @@ export class RedisAuthStore implements AuthStore {
   async close(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    await subscriber?.quit();
+    // Quitting a connection that Redis already dropped rejects: it is closed either way.
+    await subscriber?.quit().catch(() => undefined);
   }
 }

@@ -103,6 +103,8 @@ export function whenReady(client: Redis): Promise<void> {
 /** An ioredis client with {@link FAIL_FAST} options, once it is ready. */
 export async function connectRedis(url: string): Promise<Redis> {
   const client = new Redis(url, { ...FAIL_FAST, retryStrategy: () => 100 });
+  // Tests kill Redis on purpose: the reconnect errors are expected, not unhandled events.
+  client.on('error', () => undefined);
   await whenReady(client);
   return client;
 }
