@@ -7,9 +7,6 @@ export const AUTH_CONFIG = Symbol('nest-http-auth:config');
 /** Property of the request where the guard stores the {@link AuthContext} of the call. */
 export const AUTH_CONTEXT = Symbol('nest-http-auth:context');
 
-/** Property of the request where the guard stores the scheme names its route accepts. */
-export const AUTH_ROUTE_SCHEMES = Symbol('nest-http-auth:route-schemes');
-
 /** Default realm when none is configured. */
 export const DEFAULT_REALM = 'api';
 

@@ -31,13 +31,16 @@ function routeId(controller: Function, handler: Function): string {
  */
 @Injectable()
 export class AuthRoutesExplorer {
+  /** Plans by OpenAPI route id. */
   private readonly plans = new Map<string, RoutePlan | null>();
+  /** The same plans by controller and handler, for the guard. */
+  private readonly byRoute = new WeakMap<Function, WeakMap<Function, RoutePlan | null>>();
 
   constructor(
     discovery: DiscoveryService,
     scanner: MetadataScanner,
-    reflector: Reflector,
-    @Inject(AUTH_CONFIG) config: ResolvedAuthOptions,
+    private readonly reflector: Reflector,
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
   ) {
     for (const wrapper of discovery.getControllers()) {
       const controller = wrapper.metatype as Function | null;
@@ -47,7 +50,7 @@ export class AuthRoutesExplorer {
         const handler = prototype[method];
         if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
         const id = routeId(controller, handler);
-        this.plans.set(id, planRoute(reflector, config, controller, handler));
+        this.plans.set(id, this.plan(controller, handler));
         const extensions = (Reflect.getMetadata(SWAGGER_EXTENSIONS, handler) ?? {}) as object;
         Reflect.defineMetadata(
           SWAGGER_EXTENSIONS,
@@ -56,6 +59,21 @@ export class AuthRoutesExplorer {
         );
       }
     }
+  }
+
+  /**
+   * The plan the guard enforces on a route (`null`: open): planned at start-up for every
+   * controller route, and on first use for any other handler the guard meets.
+   */
+  plan(controller: Function, handler: Function): RoutePlan | null {
+    let byHandler = this.byRoute.get(controller);
+    if (!byHandler) this.byRoute.set(controller, (byHandler = new WeakMap()));
+    let plan = byHandler.get(handler);
+    if (plan === undefined) {
+      plan = planRoute(this.reflector, this.config, controller, handler);
+      byHandler.set(handler, plan);
+    }
+    return plan;
   }
 
   /** The plan of the route an operation documents: `null` for an open route, `undefined` if unknown. */

@@ -1,12 +1,11 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { AUTH_CONFIG, AUTH_CONTEXT } from '../auth.constants.js';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { AUTH_CONTEXT } from '../auth.constants.js';
 import { authenticate, denial, type Verify, withRouteSchemes } from '../core/authenticate.js';
 import { CredentialVerifier } from '../core/credential-verifier.js';
-import { planRoute, type RoutePlan } from '../core/route-plan.js';
+import { AuthRoutesExplorer } from '../core/auth-routes.explorer.js';
+import type { RoutePlan } from '../core/route-plan.js';
 import { authContextOf } from '../decorators/principal.decorator.js';
 import type { AuthContext } from '../interfaces/auth-principal.interface.js';
-import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 
 /** What `canActivate` answers for open routes: one promise, already resolved. */
 const ALLOWED: Promise<boolean> = Promise.resolve(true);
@@ -19,14 +18,11 @@ const ALLOWED: Promise<boolean> = Promise.resolve(true);
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly plans = new WeakMap<Function, WeakMap<Function, RoutePlan | null>>();
-
   /** One verification function for every request (not a closure per request). */
   private readonly verify: Verify;
 
   constructor(
-    private readonly reflector: Reflector,
-    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
+    private readonly routes: AuthRoutesExplorer,
     private readonly verifier: CredentialVerifier,
   ) {
     this.verify = (scheme, credentials, request) =>
@@ -71,13 +67,8 @@ export class AuthGuard implements CanActivate {
     (request as { user?: unknown }).user = auth.principal;
   }
 
-  /** The route's plan, computed once per controller and handler. */
+  /** The route's plan: the one the OpenAPI document is derived from (planned once per route). */
   protected plan(controller: Function, handler: Function): RoutePlan | null {
-    let byHandler = this.plans.get(controller);
-    if (!byHandler) this.plans.set(controller, (byHandler = new WeakMap()));
-    let plan = byHandler.get(handler);
-    if (plan === undefined)
-      byHandler.set(handler, (plan = planRoute(this.reflector, this.config, controller, handler)));
-    return plan;
+    return this.routes.plan(controller, handler);
   }
 }
