@@ -188,12 +188,6 @@ export function denial(plan: RoutePlan, context: AuthContext): AuthorizationErro
   );
 }
 
-/** Checks the route's roles and scopes against everything the principals of the request hold: 403 otherwise. */
-export function authorize(plan: RoutePlan, context: AuthContext): void {
-  const denied = denial(plan, context);
-  if (denied) throw denied;
-}
-
 /**
  * Copies of errors that name a route's schemes, by original error and route: a remembered
  * rejection (the verification cache answers a repeated wrong credential with the same error) is
