@@ -1,8 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { AuthUnavailableError, withoutStack } from '../errors/auth.error.js';
+import { RateLimitedLogger } from '../logging/rate-limited-logger.js';
 import type { AuthStore, WindowCount } from './auth-store.interface.js';
-
-const LOG_EVERY_MS = 10_000;
 
 /**
  * Wraps the configured store so that the module fails closed: when an operation rejects (the
@@ -10,19 +8,16 @@ const LOG_EVERY_MS = 10_000;
  * the outage is logged, at most every 10 s, naming the error and never a credential.
  */
 export class FailClosedStore implements AuthStore {
-  private readonly logger = new Logger('AuthModule');
-  private lastLogged = 0;
+  private readonly log = new RateLimitedLogger();
 
   constructor(private readonly store: AuthStore) {}
 
   /** The 503 of an unreachable store, logged. */
   unavailable(reason: unknown): AuthUnavailableError {
-    const now = Date.now();
-    if (now - this.lastLogged >= LOG_EVERY_MS) {
-      this.lastLogged = now;
+    this.log.error(() => {
       const why = reason instanceof Error ? reason.message : String(reason);
-      this.logger.error(`The auth store is unreachable (${why}): answering 503 until it is back.`);
-    }
+      return `The auth store is unreachable (${why}): answering 503 until it is back.`;
+    });
     return withoutStack(() => new AuthUnavailableError({ cause: reason }));
   }
 

@@ -1,6 +1,5 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { types } from 'node:util';
-import { Logger } from '@nestjs/common';
 import {
   createRemoteJWKSet,
   errors,
@@ -9,6 +8,7 @@ import {
   type JWTVerifyGetKey,
   type RemoteJWKSetOptions,
 } from 'jose';
+import { RateLimitedLogger } from '../../logging/rate-limited-logger.js';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import {
   AuthenticationError,
@@ -66,9 +66,6 @@ interface ResolvedKey {
   /** The key set's URL without credentials or query (for the log), when it is remote. */
   readonly keySetUrl?: string;
 }
-
-/** Least time between two log lines about an unreachable key set, in milliseconds. */
-const LOG_EVERY_MS = 10_000;
 
 function defaultAlgorithm(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
@@ -247,8 +244,7 @@ export class JwtVerifier {
   private readonly key: ResolvedKey['key'];
   private readonly keySetUrl: string | undefined;
   private readonly verifyOptions: Parameters<typeof jwtVerify>[2];
-  private readonly logger = new Logger('AuthModule');
-  private lastLogged = -Infinity;
+  private readonly log = new RateLimitedLogger();
 
   constructor(options: JwtVerificationOptions) {
     const { key, algorithms, keySetUrl } = resolveKey(options);
@@ -286,15 +282,12 @@ export class JwtVerifier {
 
   /** Logs why a token cannot be verified now (at most every 10 s), naming the error, never the token. */
   private logUnavailable(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastLogged < LOG_EVERY_MS) return;
-    this.lastLogged = now;
-    const reason = unavailableReason(err);
-    this.logger.error(
-      this.keySetUrl === undefined
+    this.log.error(() => {
+      const reason = unavailableReason(err);
+      return this.keySetUrl === undefined
         ? `JWT verification failed unexpectedly (${reason}): answering 503.`
-        : `The JSON Web Key Set ${this.keySetUrl} cannot be fetched (${reason}): answering 503 until it can.`,
-    );
+        : `The JSON Web Key Set ${this.keySetUrl} cannot be fetched (${reason}): answering 503 until it can.`;
+    });
   }
 
   private static toAuthError(err: unknown): Error {
