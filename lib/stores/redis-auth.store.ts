@@ -8,7 +8,7 @@ export interface RedisClientLike {
   /** The connection state; `ready` when commands can run. */
   readonly status: string;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
-  duplicate(): RedisSubscriberLike;
+  duplicate(override?: { autoResubscribe?: boolean }): RedisSubscriberLike;
 }
 
 /** A subscriber connection (ioredis `duplicate()`). */
@@ -108,7 +108,9 @@ export class RedisAuthStore implements AuthStore {
   onInvalidation(listener: (principalId: string) => void): () => void {
     this.listeners.add(listener);
     if (!this.subscriber) {
-      const subscriber = (this.subscriber = this.client.duplicate());
+      // ioredis's own resubscription after a reconnect has no error handler (an unhandled rejection
+      // if Redis drops again meanwhile): this store resubscribes itself on every 'ready'.
+      const subscriber = (this.subscriber = this.client.duplicate({ autoResubscribe: false }));
       subscriber.on('message', (channel, message) => {
         if (channel === this.channel) for (const l of this.listeners) l(message);
       });
