@@ -1,6 +1,6 @@
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
-import { parseAuthorization } from './authorization-header.js';
+import { authorizationCredentials, parseAuthorization } from './authorization-header.js';
 
 /*
  * Property-based tests (fast-check, 10,000 cases each) of the Authorization header parser, which
@@ -125,6 +125,33 @@ describe('parseAuthorization (fuzz)', () => {
           'not read by its first value',
         );
       }),
+      RUNS,
+    );
+  });
+
+  it('C-3: authorizationCredentials (the hot path) answers exactly what parseAuthorization reads', () => {
+    const wellFormed = fc
+      .tuple(ows, scheme, fc.integer({ min: 1, max: 3 }), credentials, ows)
+      .map(
+        ([lead, name, spaces, rest, trail]) => `${lead}${name}${' '.repeat(spaces)}${rest}${trail}`,
+      );
+    const schemeCasings = fc
+      .tuple(fc.constantFrom('basic', 'bearer'), fc.array(fc.boolean(), { maxLength: 6 }))
+      .map(([name, upper]) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
+    const likely = fc
+      .tuple(schemeCasings, fc.constantFrom(' ', '  ', '\t', ''), anyValue)
+      .map(([name, gap, rest]) => `${name}${gap}${rest}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(anyValue, wellFormed, likely),
+        fc.constantFrom('basic', 'bearer'),
+        (value, name) => {
+          const parsed = parseAuthorization(value);
+          const expected = parsed?.scheme === name ? parsed.credentials : undefined;
+          ensure(authorizationCredentials(value, name) === expected, `differs for ${name}`);
+          ensure(authorizationCredentials([value], name) === expected, `differs for a list`);
+        },
+      ),
       RUNS,
     );
   });

@@ -26,3 +26,43 @@ export function parseAuthorization(
     credentials: space === -1 ? '' : trimmed.slice(space + 1).replace(/^ +/, ''),
   };
 }
+
+/** Whether `value` starts with the lower-case ASCII letters of `scheme`, in any case. */
+function startsWithScheme(value: string, scheme: string): boolean {
+  for (let i = 0; i < scheme.length; i++) {
+    // Setting bit 0x20 lower-cases an ASCII letter and maps nothing else onto one.
+    if ((value.charCodeAt(i) | 0x20) !== scheme.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The credentials of an `Authorization` header of one scheme: exactly what
+ * {@link parseAuthorization} gives when the header's scheme is `scheme`, else `undefined`.
+ *
+ * This runs on every authenticated request, so the usual form — `<Scheme> <credentials>` with
+ * one space and printable ASCII at the end — is answered without trimming, a regular expression or
+ * an object; anything else goes through {@link parseAuthorization}.
+ * @param scheme the scheme in lower-case ASCII letters, e.g. `basic`
+ */
+export function authorizationCredentials(
+  header: string | readonly string[] | undefined,
+  scheme: string,
+): string | undefined {
+  const value = typeof header === 'string' ? header : header?.[0];
+  if (value === undefined) return undefined;
+  const length = scheme.length;
+  const last = value.charCodeAt(value.length - 1);
+  if (
+    value.length > length + 1 &&
+    value.charCodeAt(length) === 0x20 &&
+    value.charCodeAt(length + 1) !== 0x20 &&
+    last > 0x20 &&
+    last < 0x7f &&
+    startsWithScheme(value, scheme)
+  ) {
+    return value.slice(length + 1);
+  }
+  const parsed = parseAuthorization(value);
+  return parsed?.scheme === scheme ? parsed.credentials : undefined;
+}
