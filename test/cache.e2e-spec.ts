@@ -53,7 +53,7 @@ describe.each<Platform>(['express', 'fastify'])(
     beforeAll(async () => {
       app = await createApp(platform, { basic: { validate: gated.validate } });
       await app.listen(0, '127.0.0.1');
-      const spy = jest.spyOn(app.get(VerificationCache), 'verify');
+      const spy = jest.spyOn(app.get(VerificationCache), 'settle');
       cacheCalls = () => spy.mock.calls.length;
     });
 

@@ -207,4 +207,64 @@ describe('VerificationCache', () => {
     expect(cache.enabled).toBe(false);
     expect(cache.size).toBe(0);
   });
+
+  describe('recall (the synchronous lookup of the guard)', () => {
+    it('answers a remembered success or rejection at once, by the key of scheme and credential', async () => {
+      const cache = new VerificationCache();
+      const rejection = new AuthenticationError('credentials_invalid', { scheme: 'apiKey' });
+      await cache.verify('basic', { material: 'QWxhZGRpbjpvcGVu' }, verifier().verify);
+      await expect(
+        cache.verify('apiKey', { material: 'bad-key' }, () => Promise.reject(rejection)),
+      ).rejects.toBe(rejection);
+
+      expect(cache.recall(cache.keyOf('basic', 'QWxhZGRpbjpvcGVu'))).toEqual({
+        principal: { id: 'alice' },
+      });
+      expect(cache.recall(cache.keyOf('apiKey', 'bad-key'))).toEqual({ error: rejection });
+      expect(cache.recall(cache.keyOf('apiKey', 'QWxhZGRpbjpvcGVu'))).toBeUndefined();
+      expect(cache.recall(cache.keyOf('basic', 'never-seen'))).toBeUndefined();
+    });
+
+    it('forgets what expired or was invalidated', async () => {
+      const cache = new VerificationCache({ ttl: 30 }, fakeClock);
+      await cache.verify('basic', { material: 'a' }, verifier({ id: 'alice' }).verify);
+      await cache.verify('basic', { material: 'b' }, verifier({ id: 'bob' }).verify);
+      cache.invalidate('bob');
+      expect(cache.recall(cache.keyOf('basic', 'a'))).toBeDefined();
+      expect(cache.recall(cache.keyOf('basic', 'b'))).toBeUndefined();
+      jest.advanceTimersByTime(31_000);
+      expect(cache.recall(cache.keyOf('basic', 'a'))).toBeUndefined();
+    });
+
+    it('keys are keyed hashes: the same for one credential, never the credential', () => {
+      const cache = new VerificationCache();
+      const key = cache.keyOf('basic', 'alice:S3cret');
+      expect(key).toBe(cache.keyOf('basic', 'alice:S3cret'));
+      expect(key).not.toBe(cache.keyOf('bearer', 'alice:S3cret'));
+      expect(key).not.toBe(new VerificationCache().keyOf('basic', 'alice:S3cret'));
+      expect(key).not.toContain('S3cret');
+    });
+
+    it('cache: false recalls nothing', async () => {
+      const cache = new VerificationCache(false);
+      await cache.verify('basic', { material: 'a' }, verifier().verify);
+      expect(cache.recall(cache.keyOf('basic', 'a'))).toBeUndefined();
+    });
+  });
+
+  it('settle(key) shares a running verification with verify() of the same credential', async () => {
+    const cache = new VerificationCache();
+    let release: (p: AuthPrincipal) => void = () => undefined;
+    let calls = 0;
+    const slow = (): Promise<AuthPrincipal> => {
+      calls++;
+      return new Promise((resolve) => (release = resolve));
+    };
+    const first = cache.verify('bearer', { material: 'tok' }, slow);
+    const second = cache.settle(cache.keyOf('bearer', 'tok'), slow);
+    release({ id: 'alice' });
+    await expect(Promise.all([first, second])).resolves.toEqual([{ id: 'alice' }, { id: 'alice' }]);
+    expect(calls).toBe(1);
+    expect(cache.recall(cache.keyOf('bearer', 'tok'))).toEqual({ principal: { id: 'alice' } });
+  });
 });

@@ -16,9 +16,9 @@ export interface CacheableCredential {
 }
 
 /** A remembered verdict: the principal, or the authentication error of a rejected credential. */
-type Entry =
+export type Verdict =
   | { readonly principal: AuthPrincipal; readonly error?: undefined }
-  | { readonly error: AuthenticationError };
+  | { readonly error: AuthenticationError; readonly principal?: undefined };
 
 /** Default bounds: enough for the active users of one instance, small in memory. */
 export const DEFAULT_CACHE_MAX = 10_000;
@@ -45,7 +45,7 @@ export class VerificationCache {
   readonly enabled: boolean;
   /** Keys entries: a keyed SHA-256 under a random per-process key. */
   private readonly credentialKey = new CredentialKey();
-  private readonly entries: LRUCache<string, Entry>;
+  private readonly entries: LRUCache<string, Verdict>;
   private readonly inFlight = new Map<string, Promise<AuthPrincipal>>();
   private readonly keysByPrincipal = new Map<string, Set<string>>();
   private readonly ttlMs: number;
@@ -62,7 +62,7 @@ export class VerificationCache {
       (options || {}).failureTtl ?? Math.min(ttl, DEFAULT_CACHE_FAILURE_TTL_SECONDS);
     this.ttlMs = ttl * 1000;
     this.failureTtlMs = failureTtl * 1000;
-    this.entries = new LRUCache<string, Entry>({
+    this.entries = new LRUCache<string, Verdict>({
       max,
       ttl: this.ttlMs,
       dispose: (entry, key) => {
@@ -89,28 +89,53 @@ export class VerificationCache {
   ): Promise<AuthPrincipal> {
     try {
       if (!this.enabled) return verify();
-      const key = this.keyOf(scheme, credential.material);
-      const hit = this.entries.get(key);
-      // A hit answers without `async`/`throw` (in Node every `throw` also records where it
-      // happened, a few µs): this is every warm request, and every repeated wrong credential.
-      if (hit) return hit.error ? Promise.reject(hit.error) : Promise.resolve(hit.principal);
-      return this.inFlight.get(key) ?? this.verifyOnce(key, credential, verify);
+      return this.settle(this.keyOf(scheme, credential.material), verify, credential.expiresAt);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
+  /**
+   * The key under which a scheme's credential is remembered: a keyed hash of both
+   * ({@link CredentialKey}), never the credential itself.
+   */
+  keyOf(scheme: string, material: string): string {
+    return this.credentialKey.of(`${scheme}\0${material}`);
+  }
+
+  /** The verdict remembered under a key, if any: answered at once, without a promise. */
+  recall(key: string): Verdict | undefined {
+    return this.enabled ? this.entries.get(key) : undefined;
+  }
+
+  /**
+   * {@link verify} by key: the remembered verdict, a verification already running under the key,
+   * or `verify()` now.
+   * @param expiresAt when the verified credential expires (ms since the epoch), asked after a success
+   */
+  settle(
+    key: string,
+    verify: () => Promise<AuthPrincipal>,
+    expiresAt?: () => number | undefined,
+  ): Promise<AuthPrincipal> {
+    const hit = this.entries.get(key);
+    // A hit answers without `async`/`throw` (in Node every `throw` also records where it
+    // happened, a few µs): every repeated wrong credential takes this path.
+    if (hit) return hit.error ? Promise.reject(hit.error) : Promise.resolve(hit.principal);
+    return this.inFlight.get(key) ?? this.verifyOnce(key, verify, expiresAt);
+  }
+
   /** Runs a verification whose verdict is not known yet, shared by concurrent requests, and remembers it. */
   private async verifyOnce(
     key: string,
-    credential: CacheableCredential,
     verify: () => Promise<AuthPrincipal>,
+    expiresAt: (() => number | undefined) | undefined,
   ): Promise<AuthPrincipal> {
     const verification = verify().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verification);
     try {
       const principal = await verification;
-      this.remember(key, principal, credential.expiresAt?.());
+      this.remember(key, principal, expiresAt?.());
       return principal;
     } catch (error) {
       if (error instanceof AuthenticationError && this.failureTtlMs > 0) {
@@ -128,10 +153,6 @@ export class VerificationCache {
   /** Forgets everything. */
   clear(): void {
     this.entries.clear();
-  }
-
-  private keyOf(scheme: string, material: string): string {
-    return this.credentialKey.of(`${scheme}\0${material}`);
   }
 
   private remember(key: string, principal: AuthPrincipal, expiresAt: number | undefined): void {

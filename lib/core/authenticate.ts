@@ -47,7 +47,12 @@ export function routeSchemesOf(context: AuthContext | undefined): readonly strin
   return RouteAuthContext.routeSchemesOf(context);
 }
 
-function decided(plan: RoutePlan, scheme: AuthScheme, principal: AuthPrincipal): AuthContext {
+/** The context of a request that one scheme authenticated on a route. */
+export function authContext(
+  plan: RoutePlan,
+  scheme: AuthScheme,
+  principal: AuthPrincipal,
+): AuthContext {
   return new RouteAuthContext(principal, scheme.name, { [scheme.name]: principal }, plan);
 }
 
@@ -84,7 +89,7 @@ export function authenticate(
     const credentials = scheme.read(request);
     if (credentials !== undefined) {
       return verify(scheme, credentials, request).then((principal) =>
-        decided(plan, scheme, principal),
+        authContext(plan, scheme, principal),
       );
     }
     if (plan.requirement.optional) return Promise.resolve(anonymous(plan));
@@ -140,7 +145,9 @@ async function verifyGroup(
   verify: Verify,
 ): Promise<AuthContext> {
   const first = group[0]!;
-  if (group.length === 1) return decided(plan, first, await verify(first, credentials[0], request));
+  if (group.length === 1) {
+    return authContext(plan, first, await verify(first, credentials[0], request));
+  }
   const verified = await Promise.all(
     group.map((scheme, i) => verify(scheme, credentials[i], request)),
   );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_CONFIG } from '../auth.constants.js';
-import { VerificationCache } from '../cache/verification-cache.js';
+import { type Verdict, VerificationCache } from '../cache/verification-cache.js';
 import { AuthenticationError } from '../errors/auth.error.js';
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
@@ -30,6 +30,20 @@ export class CredentialVerifier {
     private readonly cache: VerificationCache,
   ) {}
 
+  /**
+   * The remembered verdict of the request's credential for a scheme, when it can be answered at
+   * once: looked up before the credential is even parsed (see `AuthScheme.credential`). `undefined`
+   * sends the request through {@link verify}: nothing remembered, caching off, the store
+   * unreachable (503), or a remembered rejection that throttling must count.
+   */
+  recall(scheme: AuthScheme, request: PlatformRequest): Verdict | undefined {
+    if (!this.cache.enabled || scheme.credential === undefined) return undefined;
+    const material = scheme.credential(request);
+    if (material === undefined || this.config.store.available?.() === false) return undefined;
+    const verdict = this.cache.recall(this.cache.keyOf(scheme.name, material));
+    return verdict?.error !== undefined && this.config.throttle ? undefined : verdict;
+  }
+
   verify(
     scheme: AuthScheme,
     credentials: unknown,
@@ -47,8 +61,15 @@ export class CredentialVerifier {
       await throttle!.succeeded(attempt);
       return principal;
     };
-    const cacheable = scheme.cacheable?.(credentials);
-    const result = cacheable ? this.cache.verify(scheme.name, cacheable, verify) : verify();
+    const material = this.cache.enabled ? scheme.credential?.(request) : undefined;
+    const result =
+      material === undefined
+        ? verify()
+        : this.cache.settle(
+            this.cache.keyOf(scheme.name, material),
+            verify,
+            scheme.expiresAt && (() => scheme.expiresAt!(credentials)),
+          );
     return attempt ? result.catch((error: unknown) => this.countFailure(error, attempt)) : result;
   }
 

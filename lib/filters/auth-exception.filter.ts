@@ -8,7 +8,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONFIG } from '../auth.constants.js';
 import { routeSchemesOf } from '../core/authenticate.js';
-import { authContextOf } from '../decorators/principal.decorator.js';
+import { authContextOf } from '../core/request-auth-context.js';
 import {
   AuthenticationError,
   AuthError,

@@ -1,4 +1,3 @@
-import type { CacheableCredential } from '../cache/verification-cache.js';
 import type { AuthenticationError } from '../errors/auth.error.js';
 import type {
   PlatformRequest,
@@ -14,6 +13,15 @@ import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 export interface AuthScheme<TCredentials = unknown> {
   /** The scheme's name, as used in `@Auth()` and as the OpenAPI security scheme name. */
   readonly name: string;
+
+  /**
+   * The credential exactly as the client sent it (e.g. the token68 of `Authorization: Basic`),
+   * found without decoding or checking it; `undefined` when there is none. The verification cache
+   * remembers verdicts under a keyed hash of this string and is asked before {@link read} runs, so a
+   * repeated credential costs one hash and one lookup. What `read()` makes of a request must follow
+   * from this string alone. Without this method, verifications of the scheme are not cached.
+   */
+  credential?(request: PlatformRequest): string | undefined;
 
   /**
    * Finds this scheme's credentials in the request. Returns `undefined` when there are none (the
@@ -35,10 +43,10 @@ export interface AuthScheme<TCredentials = unknown> {
   forbiddenChallenge?(scopes: readonly string[]): string | undefined;
 
   /**
-   * What the verification cache may remember of these credentials; `undefined` (or no method) when
-   * verifications of this scheme must not be cached.
+   * When verified credentials stop being valid, in ms since the epoch (a JWT's `exp`): the cache
+   * forgets them then at the latest. Asked only after a successful verification.
    */
-  cacheable?(credentials: TCredentials): CacheableCredential | undefined;
+  expiresAt?(credentials: TCredentials): number | undefined;
 
   /** Who the credentials claim to be (e.g. the Basic user-id), for failed-attempt throttling. */
   identity?(credentials: TCredentials): string | undefined;

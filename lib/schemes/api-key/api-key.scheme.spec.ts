@@ -40,6 +40,20 @@ describe('apiKeyParameters', () => {
 });
 
 describe('ApiKeyScheme', () => {
+  describe('credential() (the cache looks it up before read() checks the key)', () => {
+    it('C-3: is the key as sent, from the first location that has one', () => {
+      expect(scheme().credential({ headers: { 'x-api-key': 'key 1' } })).toBe('key 1');
+      expect(all().credential({ headers: { cookie: 'key=c' }, query: { api_key: 'q' } })).toBe('q');
+      expect(all().credential({ headers: {} })).toBeUndefined();
+    });
+
+    it('C-3: a repeated query parameter is no credential; read() rejects it', () => {
+      const request = { headers: {}, query: { api_key: ['a', 'b'] } };
+      expect(all().credential(request)).toBeUndefined();
+      expect(readFailure(all(), request).code).toBe('credentials_invalid');
+    });
+  });
+
   describe('read()', () => {
     it('C-3: reads the default X-API-Key header (case-insensitive name)', () => {
       expect(scheme().read({ headers: { 'x-api-key': 'key-1' } })).toBe('key-1');

@@ -1,5 +1,4 @@
 import { PassportStrategy } from '@nestjs/passport';
-import type { CacheableCredential } from '../../cache/verification-cache.js';
 import { DEFAULT_API_KEY_HEADER, DEFAULT_MAX_CREDENTIAL_LENGTH } from '../../auth.constants.js';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge } from '../../http/challenge.js';
@@ -48,6 +47,8 @@ export class ApiKeyScheme
   override readonly name = 'apiKey';
   /** Where keys are read, in order; the first present one is used. */
   readonly parameters: readonly ApiKeyParameter[];
+  /** The same locations, header names lower-cased (as platforms store them). */
+  private readonly lookups: readonly ApiKeyParameter[];
   private readonly challengeLines: readonly string[];
 
   constructor(
@@ -56,6 +57,9 @@ export class ApiKeyScheme
   ) {
     super();
     this.parameters = apiKeyParameters(options);
+    this.lookups = this.parameters.map((p) =>
+      p.in === 'header' ? { in: p.in, name: p.name.toLowerCase() } : p,
+    );
     this.challengeLines = this.parameters.map((p) =>
       challenge('ApiKey', [
         ['realm', realm],
@@ -65,25 +69,23 @@ export class ApiKeyScheme
     );
   }
 
+  /** The key as sent, from the first configured location that has one. */
+  credential(request: PlatformRequest): string | undefined {
+    return this.find(request) ?? undefined;
+  }
+
   read(request: PlatformRequest): string | undefined {
-    for (const parameter of this.parameters) {
-      const key = this.lookup(request, parameter);
-      if (key === undefined) continue;
-      if (key === null || key.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !KEY.test(key))
-        throw invalid();
-      return key;
-    }
-    return undefined;
+    const key = this.find(request);
+    if (key === undefined) return undefined;
+    if (key === null || key.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !KEY.test(key))
+      throw invalid();
+    return key;
   }
 
   async verify(key: string, request: PlatformRequest): Promise<AuthPrincipal> {
     const principal = await this.options.validate(key, request);
     if (!principal) throw invalid();
     return principal;
-  }
-
-  cacheable(key: string): CacheableCredential {
-    return { material: key };
   }
 
   challenges(): readonly string[] {
@@ -109,10 +111,19 @@ export class ApiKeyScheme
     return Promise.resolve(this.options.validate(key, {}));
   }
 
+  /** The value at the first location that has one: `null` when it is repeated or not a string. */
+  private find(request: PlatformRequest): string | null | undefined {
+    for (const parameter of this.lookups) {
+      const key = this.lookup(request, parameter);
+      if (key !== undefined) return key;
+    }
+    return undefined;
+  }
+
   private lookup(request: PlatformRequest, parameter: ApiKeyParameter): string | null | undefined {
     switch (parameter.in) {
       case 'header':
-        return header(request, parameter.name.toLowerCase());
+        return header(request, parameter.name);
       case 'query':
         return queryParam(request, parameter.name);
       case 'cookie':

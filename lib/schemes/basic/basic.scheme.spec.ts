@@ -26,6 +26,38 @@ function create(validate: BasicSchemeOptions['validate'] = () => null, realm = '
 }
 
 describe('BasicScheme', () => {
+  describe('credential() (the cache looks it up before read() decodes)', () => {
+    it('C-3: is the token68 as sent, not decoded, for any scheme casing and spacing', () => {
+      for (const value of [
+        'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
+        'bASIC QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
+        '  BASIC    QWxhZGRpbjpvcGVuIHNlc2FtZQ==  ',
+      ]) {
+        expect(create().credential({ headers: { authorization: value } })).toBe(
+          'QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
+        );
+      }
+      expect(create().credential({ headers: { authorization: 'Basic not base64!' } })).toBe(
+        'not base64!',
+      );
+      expect(create().credential({ headers: {} })).toBeUndefined();
+      expect(create().credential({ headers: { authorization: 'Bearer abc' } })).toBeUndefined();
+    });
+
+    it('read() is the decoding of credential(): equal credentials read alike', () => {
+      const scheme = create();
+      for (const value of ['Basic dGVzdDoxMjPCow==', 'basic   dGVzdDoxMjPCow==']) {
+        expect(scheme.read({ headers: { authorization: value } })).toEqual({
+          username: 'test',
+          password: '123£',
+        });
+      }
+      expect(readFailure(scheme, { headers: { authorization: 'Basic not base64!' } }).code).toBe(
+        'credentials_invalid',
+      );
+    });
+  });
+
   describe('read()', () => {
     it('C-3: decodes the credentials of a Basic header, scheme case-insensitive', () => {
       for (const scheme of ['Basic', 'basic', 'BASIC']) {

@@ -1,9 +1,8 @@
 import { PassportStrategy } from '@nestjs/passport';
-import type { CacheableCredential } from '../../cache/verification-cache.js';
 import { BasicStrategy } from 'passport-http';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge } from '../../http/challenge.js';
-import { parseAuthorization } from '../../http/authorization-header.js';
+import { authorizationCredentials } from '../../http/authorization-header.js';
 import { header } from '../../http/request-access.js';
 import type {
   BasicSchemeOptions,
@@ -38,10 +37,14 @@ export class BasicScheme
     ]);
   }
 
+  /** The token68 of `Authorization: Basic`, as sent (not decoded). */
+  credential(request: PlatformRequest): string | undefined {
+    return authorizationCredentials(header(request, 'authorization'), 'basic');
+  }
+
   read(request: PlatformRequest): BasicCredentials | undefined {
-    const authorization = parseAuthorization(header(request, 'authorization'));
-    if (authorization?.scheme !== 'basic') return undefined;
-    return decodeBasicCredentials(authorization.credentials);
+    const token68 = this.credential(request);
+    return token68 === undefined ? undefined : decodeBasicCredentials(token68);
   }
 
   async verify(
@@ -59,11 +62,6 @@ export class BasicScheme
 
   identity({ username }: BasicCredentials): string {
     return `basic:${username}`;
-  }
-
-  cacheable({ username, password }: BasicCredentials): CacheableCredential {
-    // The user-id cannot contain a colon (RFC 7617), so this is unambiguous.
-    return { material: `${username}:${password}` };
   }
 
   challenges(): readonly string[] {

@@ -50,6 +50,31 @@ async function verifyFailure(promise: Promise<unknown>): Promise<AuthenticationE
 }
 
 describe('BearerScheme', () => {
+  describe('credential() (the cache looks it up before read() checks the token)', () => {
+    it('C-3: is the header token as sent, not checked', () => {
+      const scheme = opaque();
+      expect(scheme.credential(request({ authorization: 'bearer abc.def' }))).toBe('abc.def');
+      expect(scheme.credential(request({ authorization: 'Bearer not a b64token' }))).toBe(
+        'not a b64token',
+      );
+      expect(scheme.credential(request())).toBeUndefined();
+      expect(scheme.credential(request({ authorization: 'Basic abc' }))).toBeUndefined();
+    });
+
+    it('C-3: with the query method enabled, is the one token read() accepts, if any', () => {
+      const scheme = opaque({ allowQuery: true });
+      expect(scheme.credential(request({}, { query: { access_token: 'q' } }))).toBe('q');
+      expect(scheme.credential(request({ authorization: 'Bearer h' }, { query: {} }))).toBe('h');
+      // Sent twice: no credential to remember, read() answers 400.
+      const twice = request({ authorization: 'Bearer h' }, { query: { access_token: 'q' } });
+      expect(scheme.credential(twice)).toBeUndefined();
+      expect(readFailure(scheme, twice).code).toBe('invalid_request');
+      const repeated = request({}, { query: { access_token: ['a', 'b'] } });
+      expect(scheme.credential(repeated)).toBeUndefined();
+      expect(readFailure(scheme, repeated).code).toBe('invalid_request');
+    });
+  });
+
   describe('read()', () => {
     it('C-3: reads the token of an Authorization: Bearer header, scheme case-insensitive', () => {
       const scheme = opaque();

@@ -1,11 +1,10 @@
 import { PassportStrategy } from '@nestjs/passport';
-import type { CacheableCredential } from '../../cache/verification-cache.js';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { Strategy as PassportBearerStrategy } from 'passport-http-bearer';
 import { DEFAULT_MAX_CREDENTIAL_LENGTH } from '../../auth.constants.js';
 import { AuthenticationError, withoutStack } from '../../errors/auth.error.js';
 import { challenge, errorDescription, type AuthParam } from '../../http/challenge.js';
-import { parseAuthorization } from '../../http/authorization-header.js';
+import { authorizationCredentials } from '../../http/authorization-header.js';
 import { formParam, header, queryParam } from '../../http/request-access.js';
 import type {
   BearerSchemeOptions,
@@ -75,24 +74,46 @@ export class BearerScheme
     this.challengeLine = challenge('Bearer', [this.realmParam]);
   }
 
+  /**
+   * The token as sent. With only the header method enabled (the default) that is what follows
+   * `Bearer `; with the query or form method enabled too, the token `read()` accepts, if any.
+   */
+  credential(request: PlatformRequest): string | undefined {
+    const fromHeader = authorizationCredentials(header(request, 'authorization'), 'bearer');
+    if (!this.options.allowQuery && !this.options.allowBody) return fromHeader;
+    const found = this.locate(request, fromHeader);
+    return typeof found === 'string' ? found : undefined;
+  }
+
   read(request: PlatformRequest): string | undefined {
-    const authorization = parseAuthorization(header(request, 'authorization'));
-    const fromHeader = authorization?.scheme === 'bearer' ? authorization.credentials : undefined;
-    const fromQuery = this.options.allowQuery ? queryParam(request, 'access_token') : undefined;
-    const fromBody = this.options.allowBody ? formParam(request, 'access_token') : undefined;
-    if (fromQuery === null || fromBody === null) {
-      throw fail('invalid_request', 'The access_token parameter is repeated or malformed');
-    }
-    const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
-    if (found.length > 1)
-      throw fail('invalid_request', 'The access token was sent by more than one method');
-    const token = found[0];
+    const token = this.locate(
+      request,
+      authorizationCredentials(header(request, 'authorization'), 'bearer'),
+    );
     if (token === undefined) return undefined;
+    if (typeof token !== 'string') throw token;
     if (token === '') throw fail('invalid_request', 'The access token is empty');
     if (token.length > DEFAULT_MAX_CREDENTIAL_LENGTH || !B64TOKEN.test(token)) {
       throw fail('token_invalid', 'The access token is malformed');
     }
     return token;
+  }
+
+  /** The one token of a request (header, and query or form body where enabled), or the 400 of a request with several. */
+  private locate(
+    request: PlatformRequest,
+    fromHeader: string | undefined,
+  ): string | AuthenticationError | undefined {
+    const fromQuery = this.options.allowQuery ? queryParam(request, 'access_token') : undefined;
+    const fromBody = this.options.allowBody ? formParam(request, 'access_token') : undefined;
+    if (fromQuery === undefined && fromBody === undefined) return fromHeader;
+    if (fromQuery === null || fromBody === null) {
+      return fail('invalid_request', 'The access_token parameter is repeated or malformed');
+    }
+    const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
+    return found.length > 1
+      ? fail('invalid_request', 'The access token was sent by more than one method')
+      : found[0];
   }
 
   async verify(token: string, request: PlatformRequest): Promise<AuthPrincipal> {
@@ -118,10 +139,9 @@ export class BearerScheme
     return (await store.get(revokedTokenKey(payload.jti))) !== undefined;
   }
 
-  cacheable(token: string): CacheableCredential {
-    if (!this.jwt) return { material: token };
-    // Asked only once the token verified, so its claims can be trusted.
-    return { material: token, expiresAt: () => (decodeJwt(token).exp ?? 0) * 1000 };
+  /** A JWT's `exp` (asked only once the token verified, so its claims can be trusted). */
+  expiresAt(token: string): number | undefined {
+    return this.jwt ? (decodeJwt(token).exp ?? 0) * 1000 : undefined;
   }
 
   challenges(error?: AuthenticationError): readonly string[] {
