@@ -29,7 +29,7 @@ export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
  * Remembers verifications, so that a password hash (20–240 ms) or a jose verify (~150 µs) runs
  * once per credential and TTL instead of once per request.
  *
- * - Keys are a keyed SHA-256 of scheme and credential under a random per-process key
+ * - Keys are an HMAC-SHA256 of scheme and credential under a random per-process key
  *   ({@link CredentialKey}): the cache never holds a password, token or key, and its keys are
  *   useless outside the process.
  * - Bounded (LRU, `max` entries in all) and timed (`ttl`, never past a token's expiry).
@@ -43,7 +43,7 @@ export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
 export class VerificationCache {
   /** `false` when caching is turned off (`cache: false`): every request verifies. */
   readonly enabled: boolean;
-  /** Keys entries: a keyed SHA-256 under a random per-process key. */
+  /** Keys entries: an HMAC-SHA256 under a random per-process key. */
   private readonly credentialKey = new CredentialKey();
   private readonly entries: LRUCache<string, Verdict>;
   private readonly inFlight = new Map<string, Promise<AuthPrincipal>>();
