@@ -93,7 +93,7 @@ export function authenticate(
       );
     }
     if (plan.requirement.optional) return Promise.resolve(anonymous(plan));
-    return Promise.reject(missing(plan, undefined));
+    return Promise.reject(nothingSent(plan));
   } catch (error) {
     // A malformed credential (read() throws).
     return Promise.reject(error);
@@ -124,7 +124,19 @@ function authenticateAny(
   if (firstMissing === undefined && plan.requirement.optional) {
     return Promise.resolve(anonymous(plan));
   }
-  return Promise.reject(missing(plan, firstMissing));
+  return Promise.reject(firstMissing ? missing(plan, firstMissing) : nothingSent(plan));
+}
+
+/**
+ * The `credentials_missing` error of each route for a request that sent nothing, built once per
+ * route: errors are never changed after they are built, and building one costs about 1 µs.
+ */
+const nothingSentErrors = new WeakMap<RoutePlan, AuthenticationError>();
+
+function nothingSent(plan: RoutePlan): AuthenticationError {
+  let error = nothingSentErrors.get(plan);
+  if (!error) nothingSentErrors.set(plan, (error = missing(plan, undefined)));
+  return error;
 }
 
 function missing(plan: RoutePlan, scheme: AuthScheme | undefined): AuthenticationError {

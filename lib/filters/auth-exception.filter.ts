@@ -45,6 +45,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
   private readonly forbiddenLines = new Map<string, readonly string[]>();
   /** The schemes challenged where no guard ran: the module's defaults, once each. */
   private readonly defaultSchemes: readonly string[];
+  /**
+   * Serialised bodies, by error. The guard answers a request that sent nothing, and a remembered
+   * wrong credential, with the same error object every time (one per route), so their body is
+   * serialised once.
+   */
+  private readonly bodies = new WeakMap<AuthError, string>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -68,11 +74,19 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
       httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
     }
     httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
-    httpAdapter.reply(
-      response,
-      errorBody(error, this.config.errorFormat, this.config.documentationUrl),
-      error.getStatus(),
-    );
+    httpAdapter.reply(response, this.body(error), error.getStatus());
+  }
+
+  /** The error's body, serialised (the platforms send a string as it is, with our Content-Type). */
+  private body(error: AuthError): string {
+    let body = this.bodies.get(error);
+    if (body === undefined) {
+      body = JSON.stringify(
+        errorBody(error, this.config.errorFormat, this.config.documentationUrl),
+      );
+      this.bodies.set(error, body);
+    }
+    return body;
   }
 
   /**
