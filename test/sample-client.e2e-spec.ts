@@ -9,8 +9,9 @@ import { CHALLENGE, createTestSample, type Platform } from './sample/sample-app.
 
 /*
  * `npm run sample:client`'s flow (SAMPLE.md, last paragraph), in-process against a listening sample
- * with 1-second access tokens: token with Basic -> /me -> expiry -> 401 invalid_token -> refresh once
- * -> retry -> 200.
+ * with 2-second access tokens: token with Basic -> /me -> expiry -> 401 invalid_token -> refresh once
+ * -> retry -> 200. (`exp` counts whole seconds from a truncated `iat`, so a 1-second token can expire
+ * a few milliseconds after it is issued: the first /me would then be 401.)
  */
 
 describe.each<[Platform]>([['express'], ['fastify']])('sample client on %s', (platform) => {
@@ -18,7 +19,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('sample client on %s', (pl
   let url: string;
 
   beforeAll(async () => {
-    app = await createTestSample(platform, { ACCESS_TOKEN_TTL: '1' });
+    app = await createTestSample(platform, { ACCESS_TOKEN_TTL: '2' });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
   });

@@ -568,6 +568,10 @@ export const FIXED_TEXT = [
   'ApiKey realm="api", in="header", name="X-API-Key", in="query", name="api_key", in="cookie", name="session_key"',
   '{"statusCode":,"error":"","message":"","code":"","expires_at":"","scheme":"","principal":{"id":"","roles":[],"scopes":[],"claims":{"sub":"","roles":[],"iat":,"exp":}},"schemes":[]}',
   'credentials_missing credentials_invalid token_expired token_invalid invalid_request insufficient_scope',
+  // Response header names (Express keeps their case, Fastify lower-cases them) and fixed values.
+  'Content-Type Content-Length Connection Keep-Alive Date WWW-Authenticate Retry-After ETag X-Powered-By Express',
+  'content-type content-length connection keep-alive date www-authenticate retry-after etag x-powered-by',
+  'application/json; charset=utf-8 application/problem+json; charset=utf-8 timeout=5 close',
   'The access token The access_token parameter is repeated or malformed was sent by more than one method is empty is malformed signature is invalid algorithm is not allowed signing key is unknown uses an unsupported feature is not valid yet has no claim is not accepted expired is invalid was revoked',
 ].join('\n');
 
