@@ -3,13 +3,19 @@
  * autocannon on 127.0.0.1, and with `--memory` the RSS of the app under a million distinct bad
  * credentials. See the README's "Performance" section.
  *
- *   --quick                 ~2 s per case (a smoke check), instead of 10 s
+ * Each case is measured between two measurements of the open route, and its ratio is taken against
+ * their mean: the speed of a shared machine drifts by more than the differences measured here, and
+ * pairing cancels the drift. The app and the load generator are pinned to different CPUs (Linux
+ * `taskset`), because the scheduler putting both on one CPU halves the throughput at random.
+ *
+ *   --quick                 1 round of 1 s per measurement (a smoke check)
  *   --adapter <name>        express or fastify (default: both; --memory: fastify)
  *   --json <file>           where the results go (default bench/results/latest.json)
  *   --connections <n>       concurrent connections (default 50)
- *   --duration <s>          seconds per measured case (default 10, --quick 2)
+ *   --duration <s>          seconds per measurement (default 3, --quick 1)
  *   --cases <a,b,...>       only these cases (open is always measured: ratios need it)
- *   --rounds <n>            measure every case n times; report medians (default 1)
+ *   --rounds <n>            measure every case n times; report medians (default 3, --quick 1)
+ *   --no-pin                leave CPU placement to the scheduler
  *   --rate <n>              diagnostic: send n req/s (not as fast as possible), to compare the
  *                           app's CPU time per request of the cases at the same load
  *   --profile               run the app with --cpu-prof (profiles in bench/results/profiles)
@@ -19,7 +25,7 @@
  * Exits non-zero on errors (the app fails, a case answers an unexpected status), never because a
  * target is missed: missed targets are listed at the end.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -75,6 +81,7 @@ interface Options {
   readonly warmup: number;
   readonly cases: readonly CaseName[];
   readonly rounds: number;
+  readonly pin: boolean;
   readonly rate: number | undefined;
   readonly profile: boolean;
   readonly memory: boolean;
@@ -111,7 +118,8 @@ function parseArgs(argv: readonly string[]): Options {
   let connections = 50;
   let duration: number | undefined;
   let cases: readonly CaseName[] = CASE_NAMES;
-  let rounds = 1;
+  let rounds: number | undefined;
+  let pin = true;
   let rate: number | undefined;
   let profile = false;
   let memory = false;
@@ -150,6 +158,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--rounds':
         rounds = Math.round(positive(value(i++, flag), flag));
         break;
+      case '--no-pin':
+        pin = false;
+        break;
       case '--rate':
         rate = Math.round(positive(value(i++, flag), flag));
         break;
@@ -166,7 +177,7 @@ function parseArgs(argv: readonly string[]): Options {
         throw new UsageError(`unknown option ${flag}`);
     }
   }
-  duration ??= quick ? 2 : 10;
+  duration ??= quick ? 1 : 3;
   return {
     adapters: adapters ?? (memory ? ['fastify'] : ADAPTERS),
     quick,
@@ -175,7 +186,8 @@ function parseArgs(argv: readonly string[]): Options {
     duration,
     warmup: quick ? 1 : 3,
     cases,
-    rounds,
+    rounds: rounds ?? (quick ? 1 : 3),
+    pin,
     rate,
     profile,
     memory,
@@ -420,16 +432,13 @@ interface Sample {
   readonly systemPerRequest: number;
 }
 
-async function measureCase(
-  app: BenchApp,
-  c: BenchCase,
-  options: Options,
-  warmUp: boolean,
-): Promise<Sample> {
-  if (warmUp) {
-    await check(app, c);
-    await load(app, c, options.connections, options.warmup);
-  }
+/** Checks that a case answers its status, then runs it for the warm-up time (not measured). */
+async function warmUp(app: BenchApp, c: BenchCase, options: Options): Promise<void> {
+  await check(app, c);
+  await load(app, c, options.connections, options.warmup);
+}
+
+async function measure(app: BenchApp, c: BenchCase, options: Options): Promise<Sample> {
   const before = await app.usage(false);
   const result = await load(app, c, options.connections, options.duration, options.rate);
   const after = await app.usage(false);
@@ -447,6 +456,31 @@ async function measureCase(
   };
 }
 
+/**
+ * Pins a process (all its threads) to some CPUs with Linux `taskset`; false where that is not
+ * possible (another OS, no util-linux).
+ */
+function pin(pid: number, cpuList: string): boolean {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], {
+    stdio: 'ignore',
+  });
+  return result.status === 0;
+}
+
+/**
+ * The app on the last CPU, this process (the load generator) on the others: a description of
+ * what was done, for the output.
+ */
+function placeProcesses(app: BenchApp, options: Options): string {
+  const count = cpus().length;
+  if (!options.pin) return 'not pinned (--no-pin)';
+  if (count < 2) return 'not pinned (one CPU)';
+  const last = count - 1;
+  const others = last === 1 ? '0' : `0-${last - 1}`;
+  if (!pin(app.pid, String(last)) || !pin(process.pid, others)) return 'not pinned (no taskset)';
+  return `app pinned to CPU ${last}, load generator to CPU ${others}`;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -460,6 +494,8 @@ function pad(text: string, width: number, right = false): string {
 interface Row {
   readonly c: BenchCase;
   readonly result: CaseResult;
+  /** Lowest and highest ratio of the rounds. */
+  readonly spread: readonly [number, number];
   readonly user: number;
   readonly system: number;
   readonly pass: boolean | undefined;
@@ -469,53 +505,71 @@ function printTable(adapter: Adapter, rows: readonly Row[]): void {
   print();
   print(`${adapter}:`);
   print(
-    `  ${pad('case', 16)} ${pad('req/s', 8, true)} ${pad('ratio', 7, true)} ${pad('target', 7, true)}  ${pad('result', 6)} ${pad('user µs', 7, true)} ${pad('sys µs', 6, true)}  what`,
+    `  ${pad('case', 16)} ${pad('req/s', 8, true)} ${pad('ratio', 7, true)} ${pad('rounds', 11, true)} ${pad('target', 7, true)}  ${pad('result', 6)} ${pad('user µs', 7, true)} ${pad('sys µs', 6, true)}  what`,
   );
-  for (const { c, result, user, system, pass } of rows) {
+  const percent = (ratio: number): string => (ratio * 100).toFixed(1);
+  for (const { c, result, spread, user, system, pass } of rows) {
     const target = c.target === undefined ? '-' : `>=${Math.round(c.target * 100)}%`;
     const verdict = pass === undefined ? '' : pass ? 'pass' : 'MISSED';
+    const range = c.name === 'open' ? '' : `${percent(spread[0])}-${percent(spread[1])}`;
     print(
-      `  ${pad(c.name, 16)} ${pad(Math.round(result.rps).toString(), 8, true)} ${pad(`${(result.ratio * 100).toFixed(1)}%`, 7, true)} ${pad(target, 7, true)}  ${pad(verdict, 6)} ${pad(user.toFixed(1), 7, true)} ${pad(system.toFixed(1), 6, true)}  ${c.what}`,
+      `  ${pad(c.name, 16)} ${pad(Math.round(result.rps).toString(), 8, true)} ${pad(`${percent(result.ratio)}%`, 7, true)} ${pad(range, 11, true)} ${pad(target, 7, true)}  ${pad(verdict, 6)} ${pad(user.toFixed(1), 7, true)} ${pad(system.toFixed(1), 6, true)}  ${c.what}`,
     );
   }
 }
 
 async function throughput(options: Options): Promise<void> {
   const cases = (await benchCases()).filter((c) => options.cases.includes(c.name));
+  const open = cases.find((c) => c.name === 'open')!;
+  const measured = cases.filter((c) => c !== open);
   const results: Record<string, Record<string, CaseResult>> = {};
   const missed: string[] = [];
   print(
-    `nest-http-auth bench: ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per case` +
-      `${options.rounds > 1 ? `, ${options.rounds} rounds (medians)` : ''}, ` +
-      `Node ${process.version}, ${cpus().length} CPUs (autocannon and the app share them)`,
+    `nest-http-auth bench: ${options.connections} connections, ${options.warmup} s warm-up per case, then ` +
+      `${options.rounds} round${options.rounds > 1 ? 's (medians)' : ''} of ${options.duration} s per measurement, ` +
+      `each case between two measurements of open; Node ${process.version}, ${cpus().length} CPUs`,
   );
   for (const adapter of options.adapters) {
     const execArgv = options.profile
       ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results', 'profiles')]
       : [];
     const app = await BenchApp.start(adapter, execArgv);
-    print(`${adapter}: app pid ${app.pid} on 127.0.0.1:${app.port}`);
+    print(
+      `${adapter}: app pid ${app.pid} on 127.0.0.1:${app.port}; ${placeProcesses(app, options)}`,
+    );
     const samples = new Map<
       CaseName,
       { rps: number[]; ratio: number[]; user: number[]; system: number[] }
     >(cases.map((c) => [c.name, { rps: [], ratio: [], user: [], system: [] }]));
+    const keep = (c: BenchCase, sample: Sample, ratio: number): void => {
+      const kept = samples.get(c.name)!;
+      kept.rps.push(sample.rps);
+      kept.ratio.push(ratio);
+      kept.user.push(sample.userPerRequest);
+      kept.system.push(sample.systemPerRequest);
+    };
+    const show = (label: string, sample: Sample, ratio?: number): void =>
+      print(
+        `  ${label}: ${Math.round(sample.rps)} req/s${ratio === undefined ? '' : ` (${(ratio * 100).toFixed(1)}% of open)`}; ` +
+          `app CPU per request: ${sample.userPerRequest.toFixed(1)} µs user, ${sample.systemPerRequest.toFixed(1)} µs system`,
+      );
     try {
-      for (let round = 0; round < options.rounds; round++) {
-        let open = 0;
-        for (const c of cases) {
-          process.stdout.write(
-            `  ${options.rounds > 1 ? `round ${round + 1}: ` : ''}${c.name} ...`,
-          );
-          const sample = await measureCase(app, c, options, round === 0);
-          if (c.name === 'open') open = sample.rps;
-          const kept = samples.get(c.name)!;
-          kept.rps.push(sample.rps);
-          kept.ratio.push(sample.rps / open);
-          kept.user.push(sample.userPerRequest);
-          kept.system.push(sample.systemPerRequest);
-          process.stdout.write(
-            ` ${Math.round(sample.rps)} req/s; app CPU per request: ${sample.userPerRequest.toFixed(1)} µs user, ${sample.systemPerRequest.toFixed(1)} µs system\n`,
-          );
+      process.stdout.write(`  warm-up: ${cases.map((c) => c.name).join(', ')}\n`);
+      for (const c of cases) await warmUp(app, c, options);
+      for (let round = 1; round <= options.rounds; round++) {
+        const label = (name: string): string =>
+          options.rounds > 1 ? `round ${round}: ${name}` : name;
+        let before = await measure(app, open, options);
+        keep(open, before, 1);
+        show(label(open.name), before);
+        for (const c of measured) {
+          const sample = await measure(app, c, options);
+          const after = await measure(app, open, options);
+          const ratio = sample.rps / ((before.rps + after.rps) / 2);
+          keep(c, sample, ratio);
+          keep(open, after, 1);
+          show(label(c.name), sample, ratio);
+          before = after;
         }
       }
     } finally {
@@ -535,7 +589,14 @@ async function throughput(options: Options): Promise<void> {
         missed.push(
           `${adapter} ${c.name}: ${(result.ratio * 100).toFixed(1)}% of open < ${c.target! * 100}%`,
         );
-      rows.push({ c, result, user: median(kept.user), system: median(kept.system), pass });
+      rows.push({
+        c,
+        result,
+        spread: [Math.min(...kept.ratio), Math.max(...kept.ratio)],
+        user: median(kept.user),
+        system: median(kept.system),
+        pass,
+      });
     }
     results[adapter] = byCase;
     printTable(adapter, rows);
