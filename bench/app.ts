@@ -13,6 +13,7 @@ import {
   type INestApplication,
   Injectable,
   Module,
+  Req,
   UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -111,12 +112,24 @@ class StockBearerStrategy extends PassportStrategy(BearerStrategy, 'stock-bearer
   }
 }
 
+/** What the reference routes read of a request. */
+interface HeaderRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** The token68 of a Basic header, as the reference routes find it (no checks: they are public). */
+function basicToken(request: HeaderRequest): string {
+  return String(request.headers['authorization']).slice('Basic '.length);
+}
+
 /**
  * Every route has the same handler: it reads the principal's id with `@Principal('id')` and returns
  * it, so that the routes differ only in their authentication. (The open route reads `undefined`.)
  */
 @Controller()
 export class BenchController {
+  constructor(private readonly cache: VerificationCache) {}
+
   @Get('open')
   @Public()
   open(@Principal('id') id: string | undefined): { id: string } {
@@ -145,6 +158,35 @@ export class BenchController {
   @Auth('bearer', { roles: ['admin'] })
   admin(@Principal('id') id: string): { id: string } {
     return { id };
+  }
+
+  /**
+   * Reference (`--explain`): an open route that reads the Basic credential from the request, the
+   * least any scheme does. (Node builds a request's header object on first access: the open route
+   * never pays for it.)
+   */
+  @Get('reference/header')
+  @Public()
+  referenceHeader(
+    @Principal('id') id: string | undefined,
+    @Req() request: HeaderRequest,
+  ): { id: string } {
+    basicToken(request);
+    return { id: id ?? 'anonymous' };
+  }
+
+  /**
+   * Reference (`--explain`): an open route that also looks the credential up in the verification
+   * cache (its HMAC-SHA256 key, then the LRU), the least a cache that holds no credential does.
+   */
+  @Get('reference/cache')
+  @Public()
+  referenceCache(
+    @Principal('id') id: string | undefined,
+    @Req() request: HeaderRequest,
+  ): { id: string } {
+    this.cache.recall(this.cache.keyOf('basic', basicToken(request)));
+    return { id: id ?? 'anonymous' };
   }
 
   /** The stock guard of @nestjs/passport; `@Public()` makes this module's global guard step aside. */

@@ -16,6 +16,9 @@
  *   --cases <a,b,...>       only these cases (open is always measured: ratios need it)
  *   --rounds <n>            measure every case n times; report medians (default 3, --quick 1)
  *   --no-pin                leave CPU placement to the scheduler
+ *   --explain               also measure two open reference routes: one that reads the Basic
+ *                           credential (reference_header), one that also looks it up in the
+ *                           verification cache (reference_cache): the floor of any scheme
  *   --rate <n>              diagnostic: send n req/s (not as fast as possible), to compare the
  *                           app's CPU time per request of the cases at the same load
  *   --profile               run the app with --cpu-prof (profiles in bench/results/profiles)
@@ -54,7 +57,9 @@ const CASE_NAMES = [
   'passport_basic',
   'passport_bearer',
 ] as const;
-type CaseName = (typeof CASE_NAMES)[number];
+/** Open routes doing part of what authentication does (`--explain`): where the cost goes. */
+const REFERENCE_NAMES = ['reference_header', 'reference_cache'] as const;
+type CaseName = (typeof CASE_NAMES)[number] | (typeof REFERENCE_NAMES)[number];
 
 /** One measured request: where it goes, what it sends, what must come back. */
 interface BenchCase {
@@ -82,6 +87,7 @@ interface Options {
   readonly cases: readonly CaseName[];
   readonly rounds: number;
   readonly pin: boolean;
+  readonly explain: boolean;
   readonly rate: number | undefined;
   readonly profile: boolean;
   readonly memory: boolean;
@@ -120,6 +126,7 @@ function parseArgs(argv: readonly string[]): Options {
   let cases: readonly CaseName[] = CASE_NAMES;
   let rounds: number | undefined;
   let pin = true;
+  let explain = false;
   let rate: number | undefined;
   let profile = false;
   let memory = false;
@@ -161,6 +168,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--no-pin':
         pin = false;
         break;
+      case '--explain':
+        explain = true;
+        break;
       case '--rate':
         rate = Math.round(positive(value(i++, flag), flag));
         break;
@@ -188,6 +198,7 @@ function parseArgs(argv: readonly string[]): Options {
     cases,
     rounds: rounds ?? (quick ? 1 : 3),
     pin,
+    explain,
     rate,
     profile,
     memory,
@@ -266,6 +277,20 @@ async function benchCases(): Promise<readonly BenchCase[]> {
       headers: { authorization: bearer },
       status: 200,
       what: "stock AuthGuard('stock-bearer'), same cache",
+    },
+    {
+      name: 'reference_header',
+      path: '/reference/header',
+      headers: { authorization: basic },
+      status: 200,
+      what: 'reference: open route that reads the Basic credential',
+    },
+    {
+      name: 'reference_cache',
+      path: '/reference/cache',
+      headers: { authorization: basic },
+      status: 200,
+      what: 'reference: open route that also looks it up in the cache (HMAC + LRU)',
     },
   ];
 }
@@ -519,7 +544,11 @@ function printTable(adapter: Adapter, rows: readonly Row[]): void {
 }
 
 async function throughput(options: Options): Promise<void> {
-  const cases = (await benchCases()).filter((c) => options.cases.includes(c.name));
+  const cases = (await benchCases()).filter(
+    (c) =>
+      options.cases.includes(c.name) ||
+      (options.explain && (REFERENCE_NAMES as readonly CaseName[]).includes(c.name)),
+  );
   const open = cases.find((c) => c.name === 'open')!;
   const measured = cases.filter((c) => c !== open);
   const results: Record<string, Record<string, CaseResult>> = {};
