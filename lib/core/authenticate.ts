@@ -2,7 +2,7 @@ import { AuthenticationError, AuthorizationError, withoutStack } from '../errors
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
-import type { RoutePlan } from './route-plan.js';
+import { onlyScheme, type RoutePlan } from './route-plan.js';
 
 /**
  * Verifies one scheme's credentials (directly, or through the verification cache). The request is
@@ -81,11 +81,8 @@ export function authenticate(
   verify: Verify = verifyDirectly,
 ): Promise<AuthContext> {
   try {
-    const { groups } = plan;
-    if (groups.length !== 1 || groups[0]!.length !== 1) {
-      return authenticateAny(plan, request, verify);
-    }
-    const scheme = groups[0]![0]!;
+    const scheme = onlyScheme(plan);
+    if (scheme === undefined) return authenticateAny(plan, request, verify);
     const credentials = scheme.read(request);
     if (credentials !== undefined) {
       return verify(scheme, credentials, request).then((principal) =>

@@ -9,7 +9,7 @@ import {
 } from '../core/authenticate.js';
 import { CredentialVerifier } from '../core/credential-verifier.js';
 import { AuthRoutesExplorer } from '../core/auth-routes.explorer.js';
-import type { RoutePlan } from '../core/route-plan.js';
+import { onlyScheme, type RoutePlan } from '../core/route-plan.js';
 import { attachAuthContext, authContextOf } from '../core/request-auth-context.js';
 import type { AuthContext } from '../interfaces/auth-principal.interface.js';
 
@@ -51,9 +51,8 @@ export class AuthGuard implements CanActivate {
       // returns, without the three closures it builds per call).
       const request = context.getArgByIndex<object>(0);
       if (authContextOf(request)) return true;
-      const { groups } = plan;
-      if (groups.length === 1 && groups[0]!.length === 1) {
-        const scheme = groups[0]![0]!;
+      const scheme = onlyScheme(plan);
+      if (scheme !== undefined) {
         const verdict = this.verifier.recall(scheme, request);
         if (verdict !== undefined) {
           return verdict.error === undefined
