@@ -25,6 +25,11 @@ export function revokedTokenKey(jti: string): string {
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** The token of `Authorization: Bearer`, as sent (not checked). */
+function headerToken(request: PlatformRequest): string | undefined {
+  return authorizationCredentials(header(request, 'authorization'), 'bearer');
+}
+
 function fail(code: 'token_invalid' | 'invalid_request', description: string): AuthenticationError {
   return withoutStack(() => new AuthenticationError(code, { scheme: 'bearer', description }));
 }
@@ -79,17 +84,14 @@ export class BearerScheme
    * `Bearer `; with the query or form method enabled too, the token `read()` accepts, if any.
    */
   credential(request: PlatformRequest): string | undefined {
-    const fromHeader = authorizationCredentials(header(request, 'authorization'), 'bearer');
+    const fromHeader = headerToken(request);
     if (!this.options.allowQuery && !this.options.allowBody) return fromHeader;
     const found = this.locate(request, fromHeader);
     return typeof found === 'string' ? found : undefined;
   }
 
   read(request: PlatformRequest): string | undefined {
-    const token = this.locate(
-      request,
-      authorizationCredentials(header(request, 'authorization'), 'bearer'),
-    );
+    const token = this.locate(request, headerToken(request));
     if (token === undefined) return undefined;
     if (typeof token !== 'string') throw token;
     if (token === '') throw fail('invalid_request', 'The access token is empty');
