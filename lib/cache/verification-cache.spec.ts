@@ -17,6 +17,20 @@ function verifier(principal: AuthPrincipal = { id: 'alice' }) {
   };
 }
 
+/** A verification that counts its calls and stays pending until `release(principal)`. */
+function heldVerifier() {
+  const calls = { count: 0 };
+  let release: (principal: AuthPrincipal) => void = () => undefined;
+  return {
+    calls,
+    release: (principal: AuthPrincipal) => release(principal),
+    verify: (): Promise<AuthPrincipal> => {
+      calls.count++;
+      return new Promise((resolve) => (release = resolve));
+    },
+  };
+}
+
 describe('VerificationCache', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: new Date('2026-11-23T08:00:00Z') });
@@ -51,18 +65,13 @@ describe('VerificationCache', () => {
 
   it('shares one verification among concurrent first requests for the same credential', async () => {
     const cache = new VerificationCache();
-    let release: (p: AuthPrincipal) => void = () => undefined;
-    let calls = 0;
-    const slow = (): Promise<AuthPrincipal> => {
-      calls++;
-      return new Promise((resolve) => (release = resolve));
-    };
+    const { calls, release, verify } = heldVerifier();
     const all = Promise.all(
-      [1, 2, 3].map(() => cache.verify('basic', { material: 'alice:pw' }, slow)),
+      [1, 2, 3].map(() => cache.verify('basic', { material: 'alice:pw' }, verify)),
     );
     release({ id: 'alice' });
     await expect(all).resolves.toEqual([{ id: 'alice' }, { id: 'alice' }, { id: 'alice' }]);
-    expect(calls).toBe(1);
+    expect(calls.count).toBe(1);
   });
 
   it('does not remember errors other than authentication failures (e.g. an unreachable store)', async () => {
@@ -254,17 +263,12 @@ describe('VerificationCache', () => {
 
   it('settle(key) shares a running verification with verify() of the same credential', async () => {
     const cache = new VerificationCache();
-    let release: (p: AuthPrincipal) => void = () => undefined;
-    let calls = 0;
-    const slow = (): Promise<AuthPrincipal> => {
-      calls++;
-      return new Promise((resolve) => (release = resolve));
-    };
-    const first = cache.verify('bearer', { material: 'tok' }, slow);
-    const second = cache.settle(cache.keyOf('bearer', 'tok'), slow);
+    const { calls, release, verify } = heldVerifier();
+    const first = cache.verify('bearer', { material: 'tok' }, verify);
+    const second = cache.settle(cache.keyOf('bearer', 'tok'), verify);
     release({ id: 'alice' });
     await expect(Promise.all([first, second])).resolves.toEqual([{ id: 'alice' }, { id: 'alice' }]);
-    expect(calls).toBe(1);
+    expect(calls.count).toBe(1);
     expect(cache.recall(cache.keyOf('bearer', 'tok'))).toEqual({ principal: { id: 'alice' } });
   });
 });
