@@ -506,6 +506,11 @@ function placeProcesses(app: BenchApp, options: Options): string {
   return `app pinned to CPU ${last}, load generator to CPU ${others}`;
 }
 
+/** A ratio as a percentage with one decimal, e.g. `91.1`. */
+function percent(ratio: number): string {
+  return (ratio * 100).toFixed(1);
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -532,7 +537,6 @@ function printTable(adapter: Adapter, rows: readonly Row[]): void {
   print(
     `  ${pad('case', 16)} ${pad('req/s', 8, true)} ${pad('ratio', 7, true)} ${pad('rounds', 11, true)} ${pad('target', 7, true)}  ${pad('result', 6)} ${pad('user µs', 7, true)} ${pad('sys µs', 6, true)}  what`,
   );
-  const percent = (ratio: number): string => (ratio * 100).toFixed(1);
   for (const { c, result, spread, user, system, pass } of rows) {
     const target = c.target === undefined ? '-' : `>=${Math.round(c.target * 100)}%`;
     const verdict = pass === undefined ? '' : pass ? 'pass' : 'MISSED';
@@ -579,7 +583,7 @@ async function throughput(options: Options): Promise<void> {
     };
     const show = (label: string, sample: Sample, ratio?: number): void =>
       print(
-        `  ${label}: ${Math.round(sample.rps)} req/s${ratio === undefined ? '' : ` (${(ratio * 100).toFixed(1)}% of open)`}; ` +
+        `  ${label}: ${Math.round(sample.rps)} req/s${ratio === undefined ? '' : ` (${percent(ratio)}% of open)`}; ` +
           `app CPU per request: ${sample.userPerRequest.toFixed(1)} µs user, ${sample.systemPerRequest.toFixed(1)} µs system`,
       );
     try {
@@ -616,7 +620,7 @@ async function throughput(options: Options): Promise<void> {
       const pass = c.target === undefined ? undefined : result.ratio >= c.target;
       if (pass === false)
         missed.push(
-          `${adapter} ${c.name}: ${(result.ratio * 100).toFixed(1)}% of open < ${c.target! * 100}%`,
+          `${adapter} ${c.name}: ${percent(result.ratio)}% of open < ${c.target! * 100}%`,
         );
       rows.push({
         c,
