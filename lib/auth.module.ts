@@ -9,6 +9,8 @@ import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { resolveAuthOptions, type ResolvedAuthOptions } from './options/resolve-options.js';
 import { VerificationCache } from './cache/verification-cache.js';
+import { TransportBindings } from './transports/transport-bindings.js';
+import { UpgradeRequests } from './transports/upgrade-requests.js';
 
 /**
  * HTTP authentication for the whole application: `AuthModule.forRoot({ realm, basic, bearer,
@@ -31,10 +33,13 @@ import { VerificationCache } from './cache/verification-cache.js';
     AuthExceptionFilter,
     { provide: APP_FILTER, useExisting: AuthExceptionFilter },
     AuthRoutesExplorer,
+    TransportBindings,
+    UpgradeRequests,
   ],
   exports: [
     AUTH_CONFIG,
     AuthGuard,
+    AuthExceptionFilter,
     AuthRoutesExplorer,
     VerificationCache,
     CredentialVerifier,

@@ -18,15 +18,20 @@ import {
 } from '../errors/auth.error.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
+import { answerGateway } from './gateway-answer.js';
+import { graphqlFailure } from './graphql-answer.js';
+import { rpcFailure } from './rpc-answer.js';
 
 /** Most challenge lists remembered per route (and for 403s): app-thrown errors may vary. */
 const MAX_REMEMBERED_CHALLENGES = 64;
 
 /**
- * Turns the module's errors into responses per CONTRACT C-1, C-2 and C-4, on any platform (through
- * `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400, the Bearer
- * `insufficient_scope` challenge on 403, `Retry-After` on 503, and a JSON (or problem+json) body
- * with a stable `code`. Every other exception keeps Nest's normal handling.
+ * Turns the module's errors into responses per docs/contract.md C-1, C-2 and C-4, on any platform
+ * (through `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400, the
+ * Bearer `insufficient_scope` challenge on 403, `Retry-After` on 503, and a JSON (or problem+json)
+ * body with a stable `code`. On the other transports (C-7) it answers in their own terms: a GraphQL
+ * error, a gateway `exception` event (and acknowledgement), an RPC error reply. Every other
+ * exception keeps Nest's normal handling.
  */
 @Catch(AuthError)
 @Injectable()
@@ -59,8 +64,23 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     this.defaultSchemes = [...new Set(config.defaultAlternatives.flat())];
   }
 
-  catch(error: AuthError, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw error;
+  catch(error: AuthError, host: ArgumentsHost): unknown {
+    switch (host.getType<string>()) {
+      case 'http':
+        return this.answerHttp(error, host);
+      case 'graphql':
+        // A resolver that returns an error is a field error with that error's extensions.
+        return graphqlFailure(error, host, (request) => this.challenges(error, request));
+      case 'ws':
+        return answerGateway(error, host);
+      case 'rpc':
+        return rpcFailure(error);
+      default:
+        throw error;
+    }
+  }
+
+  private answerHttp(error: AuthError, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
     // An HTTP handler's arguments are (request, response): what `switchToHttp()` would return,
     // without the closures it builds per call.

@@ -70,6 +70,7 @@ function setUp(options: Partial<AuthModuleOptions> = {}, platform?: 'express' | 
     Object.assign(new HttpAdapterHost(), {
       httpAdapter: platform && { getType: () => platform },
     }),
+    config,
   );
   return { guard, validated };
 }

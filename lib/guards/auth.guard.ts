@@ -1,5 +1,12 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { AUTH_CONFIG } from '../auth.constants.js';
 import {
   authContext,
   authenticate,
@@ -12,12 +19,19 @@ import { AuthRoutesExplorer } from '../core/auth-routes.explorer.js';
 import { onlyScheme, type RoutePlan } from '../core/route-plan.js';
 import { attachAuthContext, authContextOf } from '../core/request-auth-context.js';
 import type { AuthContext } from '../interfaces/auth-principal.interface.js';
+import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import { rememberCallContext } from '../transports/call-auth-context.js';
+import { callRequest, isKnownTransport } from '../transports/call-request.js';
+import { transportRequest } from '../transports/transport-request.js';
+import { unsupportedTransport } from '../transports/unsupported-transport.js';
 
 /**
  * The one guard of the module, registered globally by `AuthModule` (and usable with `@UseGuards`,
- * where it runs once per request). It enforces the route's `@Auth()` declaration per CONTRACT C-5
- * and never returns `false`: failures reject with `AuthenticationError` (401/400) or
- * `AuthorizationError` (403), which the module's filter turns into challenges and bodies.
+ * where it runs once per request). It enforces the route's `@Auth()` declaration (docs/contract.md
+ * C-5) on every transport (C-7): HTTP, GraphQL, WebSocket gateways and microservices; a context type
+ * it cannot read credentials from is denied. It never returns `false`: failures reject with
+ * `AuthenticationError` (401/400) or `AuthorizationError` (403), which the module's filter answers
+ * in the transport's own terms.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -26,10 +40,15 @@ export class AuthGuard implements CanActivate {
   /** Whether contexts go on the request objects (not on Express: see `attachAuthContext`). */
   private contextOnRequest: boolean | undefined;
 
+  /** Handlers already logged as called through a context type the guard cannot read. */
+  private readonly loggedUnsupported = new WeakSet<Function>();
+  private readonly logger = new Logger('AuthGuard');
+
   constructor(
     private readonly routes: AuthRoutesExplorer,
     private readonly verifier: CredentialVerifier,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
   ) {
     this.verify = (scheme, credentials, request) =>
       this.verifier.verify(scheme, credentials, request);
@@ -44,7 +63,8 @@ export class AuthGuard implements CanActivate {
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     try {
-      if (context.getType() !== 'http') return true;
+      const type = context.getType<string>();
+      if (type !== 'http') return this.activateCall(type, context);
       const plan = this.plan(context.getClass(), context.getHandler());
       if (plan === null) return true;
       // The request is the first argument of an HTTP handler (what `switchToHttp().getRequest()`
@@ -67,6 +87,36 @@ export class AuthGuard implements CanActivate {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A call of another transport (C-7): the plan of its handler, enforced on the credentials the
+   * call carries (see `callRequest`). A call that carries none is treated like a request that
+   * sent none; a context type the guard does not know is denied, and logged once per handler.
+   */
+  private activateCall(type: string, context: ExecutionContext): true | Promise<boolean> {
+    const handler = context.getHandler();
+    const plan = this.plan(context.getClass(), handler);
+    if (plan === null) return true;
+    if (!isKnownTransport(type)) {
+      if (!this.loggedUnsupported.has(handler)) {
+        this.loggedUnsupported.add(handler);
+        this.logger.error(unsupportedTransport(type, context).message);
+      }
+      return Promise.reject(unsupportedTransport(type, context));
+    }
+    const request =
+      callRequest(type, context, this.config.rpc) ??
+      transportRequest(type, [], undefined, undefined);
+    return authenticate(plan, request, this.verify).then(
+      (auth) => {
+        const denied = denial(plan, auth);
+        if (denied) return Promise.reject(denied);
+        rememberCallContext(context, auth);
+        return true;
+      },
+      (error: unknown) => Promise.reject(withRouteSchemes(error, plan)),
+    );
   }
 
   /**

@@ -155,6 +155,24 @@ export interface ThrottleOptions {
   clientKey?(request: PlatformRequest): string;
 }
 
+/**
+ * How microservice messages (`@MessagePattern`, `@EventPattern`) carry credentials. A message
+ * handler covered by `@Auth()` or the `default` option is always enforced (docs/contract.md C-7);
+ * without `credentials`, messages carry none and every covered handler is refused with
+ * `credentials_missing`.
+ */
+export interface RpcOptions {
+  /**
+   * Finds header-like credentials in a message, by header name: e.g.
+   * `(data) => ({ authorization: data?.authorization })`, or the transport's own headers (NATS,
+   * RabbitMQ, Kafka and gRPC contexts have them). Names are case-insensitive; values that are not
+   * strings are ignored.
+   * @param data the message's payload, as the handler receives it
+   * @param context the transport's context (`TcpContext`, `NatsContext`, …)
+   */
+  credentials?(data: unknown, context: unknown): Readonly<Record<string, unknown>> | undefined;
+}
+
 /** Body format of error responses. */
 export type ErrorFormat = 'json' | 'problem+json';
 
@@ -196,6 +214,8 @@ export interface AuthModuleOptions {
   readonly store?: AuthStore;
   /** Added as `documentation_url` to error bodies (and as the base of problem `type` URIs). */
   readonly documentationUrl?: string;
+  /** How microservice messages carry credentials (default: they carry none). */
+  readonly rpc?: RpcOptions;
 }
 
 /** Re-exported for convenience in callbacks. */

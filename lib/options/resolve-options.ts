@@ -6,6 +6,7 @@ import type {
   AuthModuleOptions,
   CacheOptions,
   ErrorFormat,
+  RpcOptions,
   ThrottleOptions,
 } from '../interfaces/auth-options.interface.js';
 import type { AuthStore } from '../stores/auth-store.interface.js';
@@ -35,6 +36,8 @@ export interface ResolvedAuthOptions {
   readonly store: FailClosedStore;
   /** Failed-attempt throttling, when configured. */
   readonly throttle: FailureThrottle | undefined;
+  /** How microservice messages carry credentials. */
+  readonly rpc: RpcOptions | undefined;
 }
 
 const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
@@ -168,6 +171,12 @@ function checkOptions(options: AuthModuleOptions): void {
       );
     }
   }
+  if (options.rpc !== undefined) {
+    if (options.rpc === null || typeof options.rpc !== 'object')
+      throw new AuthConfigurationError('rpc must be an object: { credentials(data, context) }.');
+    if (options.rpc.credentials !== undefined)
+      requireFunction(options.rpc, 'credentials', 'rpc.credentials');
+  }
   if (options.documentationUrl !== undefined && !URL.canParse(options.documentationUrl)) {
     throw new AuthConfigurationError(
       `documentationUrl is not a URL: ${JSON.stringify(options.documentationUrl)}.`,
@@ -235,5 +244,6 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     cache: options.cache ?? {},
     store,
     throttle: options.throttle ? new FailureThrottle(store, options.throttle) : undefined,
+    rpc: options.rpc,
   };
 }
