@@ -68,6 +68,10 @@ export {
 export { BearerScheme, principalFromClaims } from './schemes/bearer/bearer.scheme.js';
 export { PassportScheme } from './schemes/passport/passport.scheme.js';
 export { AuthRevocation, type RevocableToken } from './revocation/auth-revocation.service.js';
+export type { RpcOptions } from './interfaces/auth-options.interface.js';
+export type { TransportRequest } from './transports/transport-request.js';
+export type { TransportErrorPayload } from './filters/transport-payload.js';
+export { withAuthStatus } from './transports/with-auth-status.js';
 export type { AuthStore, WindowCount } from './stores/auth-store.interface.js';
 export { MemoryAuthStore } from './stores/memory-auth.store.js';
 export {
