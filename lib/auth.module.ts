@@ -9,7 +9,7 @@ import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { resolveAuthOptions, type ResolvedAuthOptions } from './options/resolve-options.js';
 import { VerificationCache } from './cache/verification-cache.js';
-import { TransportBindings } from './transports/transport-bindings.js';
+import { TransportBindings } from './guards/transport-bindings.js';
 import { UpgradeRequests } from './transports/upgrade-requests.js';
 
 /**

@@ -71,7 +71,7 @@ export { AuthRevocation, type RevocableToken } from './revocation/auth-revocatio
 export type { RpcOptions } from './interfaces/auth-options.interface.js';
 export type { TransportRequest } from './transports/transport-request.js';
 export type { TransportErrorPayload } from './filters/transport-payload.js';
-export { withAuthStatus } from './transports/with-auth-status.js';
+export { withAuthStatus } from './filters/with-auth-status.js';
 export type { AuthStore, WindowCount } from './stores/auth-store.interface.js';
 export { MemoryAuthStore } from './stores/memory-auth.store.js';
 export {

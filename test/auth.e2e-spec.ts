@@ -16,8 +16,8 @@ import { expectAuthFailure, problemBody } from './support/expectations.js';
 import { basic, basicBytes, bearer, challenges, visibleText } from './support/http.js';
 
 /*
- * End-to-end checks of CONTRACT C-1..C-5 (/work/shared/CONTRACT.md), one suite over Express and
- * Fastify. Every test names the rule it checks.
+ * End-to-end checks of docs/contract.md C-1..C-5, one suite over Express and Fastify. Every test
+ * names the rule it checks.
  */
 
 const BASIC = 'Basic realm="api", charset="UTF-8"';

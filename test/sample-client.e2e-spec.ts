@@ -8,9 +8,9 @@ import { parseChallenges } from '../sample/client/www-authenticate.js';
 import { CHALLENGE, createTestSample, type Platform } from './sample/sample-app.js';
 
 /*
- * `npm run sample:client`'s flow (SAMPLE.md, last paragraph), in-process against a listening sample
- * with 2-second access tokens: token with Basic -> /me -> expiry -> 401 invalid_token -> refresh once
- * -> retry -> 200. (`exp` counts whole seconds from a truncated `iat`, so a 1-second token can expire
+ * `npm run sample:client`'s flow (sample/README.md, "A client that refreshes"), in-process against
+ * a listening sample with 2-second access tokens: token with Basic -> /me -> expiry -> 401
+ * invalid_token -> refresh once -> retry -> 200. (`exp` counts whole seconds from a truncated `iat`, so a 1-second token can expire
  * a few milliseconds after it is issued: the first /me would then be 401.)
  */
 

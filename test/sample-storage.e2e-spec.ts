@@ -14,8 +14,8 @@ import { PasswordHasher } from '../sample/src/users/password-hasher.js';
 import { ALICE, API_KEY, BOB, basicOf, TEST_JWT_SECRET } from './sample/sample-app.js';
 
 /*
- * The sample's storage (SAMPLE.md "Seeded data": idempotent, passwords and keys stored only as
- * hashes) and its start-up (environment checked, one-line errors).
+ * The sample's storage (sample/README.md "Seeded data": idempotent, passwords and keys stored only
+ * as hashes) and its start-up (environment checked, one-line errors).
  */
 
 /** Output of {@link serve} that a test does not look at. */
@@ -116,7 +116,7 @@ describe('sample storage', () => {
 });
 
 describe('sample configuration', () => {
-  it('has the defaults of SAMPLE.md', () => {
+  it('has the defaults of sample/README.md', () => {
     const { jwtSecret, ...config } = loadConfig({});
     expect(config).toEqual({
       port: 3000,

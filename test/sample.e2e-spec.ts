@@ -23,9 +23,9 @@ import { expectAuthFailure } from './support/expectations.js';
 import { basic, basicBytes, bearer, challenges } from './support/http.js';
 
 /*
- * The sample app's interface, row by row of SAMPLE.md's route table (/work/shared/SAMPLE.md), on
- * Express and Fastify: each route's success and each failure status, with the exact challenges and
- * error bodies of CONTRACT C-1..C-5.
+ * The sample app's interface, row by row of the route table of sample/README.md, on Express and
+ * Fastify: each route's success and each failure status, with the exact challenges and error bodies
+ * of docs/contract.md C-1..C-5.
  */
 
 const {

@@ -3,7 +3,10 @@ import { AuthenticationError, AuthorizationError } from '../errors/auth.error.js
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
-import { authenticate, denial, routeSchemesOf, withRouteSchemes } from './authenticate.js';
+import { authenticate } from './authenticate.js';
+import { denial } from './authorization.js';
+import { routeSchemesOf } from './route-auth-context.js';
+import { withRouteSchemes } from './route-errors.js';
 import type { RoutePlan } from './route-plan.js';
 
 /** The request carries each scheme's credential under `creds[name]`. */

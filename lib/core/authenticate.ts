@@ -1,6 +1,7 @@
-import { AuthenticationError, AuthorizationError, withoutStack } from '../errors/auth.error.js';
+import { AuthenticationError, withoutStack } from '../errors/auth.error.js';
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
+import { anonymous, authContext, RouteAuthContext } from './route-auth-context.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { onlyScheme, type RoutePlan } from './route-plan.js';
 
@@ -17,49 +18,6 @@ export type Verify = (
 
 const verifyDirectly: Verify = (scheme, credentials, request) =>
   scheme.verify(credentials, request);
-
-/**
- * The {@link AuthContext} of a request, which also knows the schemes its route accepts, so that an
- * authentication error the application throws later is still challenged for exactly those schemes
- * (CONTRACT C-2). They are a private field: the application sees the three public fields only, and
- * the request carries no extra property for them (what a property of a request costs: see
- * `attachAuthContext`).
- */
-class RouteAuthContext implements AuthContext {
-  readonly #routeSchemes: readonly string[];
-
-  constructor(
-    readonly principal: AuthPrincipal | undefined,
-    readonly scheme: string | undefined,
-    readonly principals: Readonly<Record<string, AuthPrincipal>>,
-    plan: RoutePlan,
-  ) {
-    this.#routeSchemes = plan.schemeNames;
-  }
-
-  static routeSchemesOf(context: AuthContext | undefined): readonly string[] | undefined {
-    return context instanceof RouteAuthContext ? context.#routeSchemes : undefined;
-  }
-}
-
-/** The schemes accepted by the route on which {@link authenticate} established a context. */
-export function routeSchemesOf(context: AuthContext | undefined): readonly string[] | undefined {
-  return RouteAuthContext.routeSchemesOf(context);
-}
-
-/** The context of a request that one scheme authenticated on a route. */
-export function authContext(
-  plan: RoutePlan,
-  scheme: AuthScheme,
-  principal: AuthPrincipal,
-): AuthContext {
-  return new RouteAuthContext(principal, scheme.name, { [scheme.name]: principal }, plan);
-}
-
-/** The context of an anonymous call on an optional route. */
-function anonymous(plan: RoutePlan): AuthContext {
-  return new RouteAuthContext(undefined, undefined, {}, plan);
-}
 
 /**
  * CONTRACT C-5, with OpenAPI's security requirement semantics (OR of alternatives, AND within a
@@ -163,63 +121,4 @@ async function verifyGroup(
   const principals: Record<string, AuthPrincipal> = {};
   for (let i = 0; i < group.length; i++) principals[group[i]!.name] = verified[i]!;
   return new RouteAuthContext(verified[0], first.name, principals, plan);
-}
-
-/** Whether a principal holds a role (or scope); a single value instead of a list counts as one item. */
-function holds(principal: AuthPrincipal, field: 'roles' | 'scopes', item: string): boolean {
-  const held: unknown = principal[field];
-  if (held === undefined || held === null) return false;
-  return Array.isArray(held) ? held.includes(item) : held === item;
-}
-
-/** Whether the principals hold, between them, every required role (or scope). */
-function holdsAll(
-  required: readonly string[],
-  principals: readonly AuthPrincipal[],
-  field: 'roles' | 'scopes',
-): boolean {
-  for (const item of required) {
-    if (!principals.some((principal) => holds(principal, field, item))) return false;
-  }
-  return true;
-}
-
-/**
- * The 403 of a request whose principals lack a role or scope the route requires (counting
- * everything they hold between them), or `undefined` when they hold all of them.
- */
-export function denial(plan: RoutePlan, context: AuthContext): AuthorizationError | undefined {
-  const { roles, scopes } = plan.requirement;
-  if ((roles.length === 0 && scopes.length === 0) || context.principal === undefined) return;
-  const principals = Object.values(context.principals);
-  if (holdsAll(roles, principals, 'roles') && holdsAll(scopes, principals, 'scopes')) return;
-  return withoutStack(
-    () =>
-      new AuthorizationError({
-        scheme: context.scheme,
-        schemes: Object.keys(context.principals),
-        roles,
-        scopes,
-      }),
-  );
-}
-
-/**
- * Copies of errors that name a route's schemes, by original error and route: a remembered
- * rejection (the verification cache answers a repeated wrong credential with the same error) is
- * copied once per route, not once per request (an error costs about 1 µs to build).
- */
-const withSchemesCopies = new WeakMap<
-  AuthenticationError,
-  WeakMap<readonly string[], AuthenticationError>
->();
-
-/** Adds the route's accepted schemes to an authentication error, so the filter can challenge for each. */
-export function withRouteSchemes(error: unknown, plan: RoutePlan): unknown {
-  if (!(error instanceof AuthenticationError) || error.schemes.length > 0) return error;
-  let byRoute = withSchemesCopies.get(error);
-  if (!byRoute) withSchemesCopies.set(error, (byRoute = new WeakMap()));
-  let copy = byRoute.get(plan.schemeNames);
-  if (!copy) byRoute.set(plan.schemeNames, (copy = error.withSchemes(plan.schemeNames)));
-  return copy;
 }

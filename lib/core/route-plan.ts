@@ -2,7 +2,7 @@ import type { Reflector } from '@nestjs/core';
 import { AUTH_METADATA } from '../auth.constants.js';
 import type { AuthMetadata, AuthRequirement } from '../interfaces/auth-metadata.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
-import { checkSchemeNames } from '../options/resolve-options.js';
+import { checkSchemeNames } from '../options/requirement.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 
 /** What the guard enforces on one route, computed once per handler. */

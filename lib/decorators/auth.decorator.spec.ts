@@ -4,7 +4,8 @@ import { Reflector } from '@nestjs/core';
 import { AUTH_METADATA } from '../auth.constants.js';
 import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
 import type { AuthMetadata } from '../interfaces/auth-metadata.interface.js';
-import { Auth, toRequirement } from './auth.decorator.js';
+import { toRequirement } from '../options/requirement.js';
+import { Auth } from './auth.decorator.js';
 import { Public } from './public.decorator.js';
 
 function configurationError(run: () => unknown): string {

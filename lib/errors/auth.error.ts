@@ -130,7 +130,7 @@ export class AuthUnavailableError extends AuthError {
 
 /**
  * Builds an expected error without capturing a stack trace: auth failures are normal traffic, and a
- * stack costs about half a request (see MEASUREMENTS.md).
+ * stack costs a noticeable part of a 401 (see README.md, Performance).
  * @internal
  */
 export function withoutStack<T>(create: () => T): T {

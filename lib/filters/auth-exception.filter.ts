@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONFIG } from '../auth.constants.js';
-import { routeSchemesOf } from '../core/authenticate.js';
+import { routeSchemesOf } from '../core/route-auth-context.js';
 import { authContextOf } from '../core/request-auth-context.js';
 import {
   AuthenticationError,

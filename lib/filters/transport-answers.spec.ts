@@ -6,7 +6,7 @@ import {
   AuthorizationError,
   TooManyAttemptsError,
 } from '../errors/auth.error.js';
-import { withAuthStatus } from '../transports/with-auth-status.js';
+import { withAuthStatus } from '../filters/with-auth-status.js';
 import { answerGateway, GATEWAY_ERROR_EVENT } from './gateway-answer.js';
 import { GRAPHQL_HTTP_ANSWER, graphqlFailure } from './graphql-answer.js';
 import { rpcFailure } from './rpc-answer.js';

@@ -7,13 +7,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONFIG } from '../auth.constants.js';
-import {
-  authContext,
-  authenticate,
-  denial,
-  type Verify,
-  withRouteSchemes,
-} from '../core/authenticate.js';
+import { authenticate, type Verify } from '../core/authenticate.js';
+import { denial } from '../core/authorization.js';
+import { authContext } from '../core/route-auth-context.js';
+import { withRouteSchemes } from '../core/route-errors.js';
 import { CredentialVerifier } from '../core/credential-verifier.js';
 import { AuthRoutesExplorer } from '../core/auth-routes.explorer.js';
 import { onlyScheme, type RoutePlan } from '../core/route-plan.js';

@@ -9,7 +9,8 @@ import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
 import { BearerScheme } from '../schemes/bearer/bearer.scheme.js';
 import { PassportScheme } from '../schemes/passport/passport.scheme.js';
-import { checkSchemeNames, resolveAuthOptions } from './resolve-options.js';
+import { checkSchemeNames } from './requirement.js';
+import { resolveAuthOptions } from './resolve-options.js';
 
 const validate = (): null => null;
 const SECRET = 'a-32-byte-long-shared-hs256-key!';

@@ -1,5 +1,4 @@
 import { DEFAULT_REALM } from '../auth.constants.js';
-import { toRequirement } from '../decorators/auth.decorator.js';
 import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
 import type { AuthRequirement } from '../interfaces/auth-metadata.interface.js';
 import type {
@@ -13,6 +12,7 @@ import type { AuthStore } from '../stores/auth-store.interface.js';
 import { FailClosedStore } from '../stores/fail-closed.store.js';
 import { MemoryAuthStore } from '../stores/memory-auth.store.js';
 import { FailureThrottle } from '../throttling/failure-throttle.js';
+import { checkSchemeNames, toRequirement } from './requirement.js';
 import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
@@ -201,24 +201,6 @@ function buildSchemes(
     );
   }
   return schemes;
-}
-
-/**
- * Checks that every scheme a requirement names is configured.
- * @param where where the requirement was declared, for the message
- */
-export function checkSchemeNames(
-  alternatives: readonly (readonly string[])[],
-  schemes: ReadonlyMap<string, unknown>,
-  where: string,
-): void {
-  for (const name of alternatives.flat()) {
-    if (!schemes.has(name)) {
-      throw new AuthConfigurationError(
-        `${where} names the scheme "${name}", which is not configured (configured: ${[...schemes.keys()].join(', ')}).`,
-      );
-    }
-  }
 }
 
 /** Validates `forRoot()` options, applies defaults and builds the schemes: every mistake is a start-up error. */

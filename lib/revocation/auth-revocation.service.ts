@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AUTH_CONFIG } from '../auth.constants.js';
 import { VerificationCache } from '../cache/verification-cache.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
-import { revokedTokenKey } from '../schemes/bearer/bearer.scheme.js';
+import { revokedTokenKey } from '../stores/store-keys.js';
 
 /** The claims of a JWT that revocation needs. */
 export interface RevocableToken {

@@ -23,7 +23,7 @@ const EXPECTED: readonly string[] = [
  * as alice with Basic, `GET /me` with the access token, wait until the token expires, `GET /me`
  * again (401 `invalid_token`), refresh once and retry (200). Prints each step through `log`.
  * @returns every call made
- * @throws ClientFlowError when the sample does not answer as SAMPLE.md says
+ * @throws ClientFlowError when the sample does not answer as sample/README.md says
  */
 export async function runClientFlow(
   baseUrl: string,

@@ -1,5 +1,5 @@
 /**
- * The seeded demo data of ../shared/SAMPLE.md. These values exist in clear only here (to seed and
+ * The seeded demo data of sample/README.md. These values exist in clear only here (to seed and
  * to print the start-up banner); the database holds hashes of them.
  */
 export const DEMO_USERS = [

@@ -15,12 +15,8 @@ import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-princi
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
 import type { AuthStore } from '../../stores/auth-store.interface.js';
+import { revokedTokenKey } from '../../stores/store-keys.js';
 import { JwtVerifier } from './jwt-verifier.js';
-
-/** The store key that marks a JWT (by `jti`) as revoked. */
-export function revokedTokenKey(jti: string): string {
-  return `revoked:${jti}`;
-}
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

@@ -91,7 +91,7 @@ function redisUrl(env: Environment): string | undefined {
 }
 
 /**
- * Reads the sample's settings from the environment (see the table in ../shared/SAMPLE.md) and
+ * Reads the sample's settings from the environment (see the table in sample/README.md) and
  * checks each one. An empty variable counts as unset.
  * @throws ConfigError with a one-line message for the first unusable setting
  */

@@ -1,7 +1,9 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 
-/** scrypt cost parameters: N=2^14, r=8, p=1 (RFC 7914; ~38 ms per hash here, see MEASUREMENTS.md). */
+/**
+ * scrypt cost parameters: N=2^14, r=8, p=1 (RFC 7914; ~38 ms per hash here, see sample/README.md).
+ */
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;

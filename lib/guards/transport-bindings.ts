@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { AuthExceptionFilter } from '../filters/auth-exception.filter.js';
-import { AuthGuard } from '../guards/auth.guard.js';
+import { AuthGuard } from './auth.guard.js';
 
 /** Nest's metadata keys (@nestjs/common, @nestjs/microservices, @nestjs/websockets), by value. */
 const GUARDS_METADATA = '__guards__';

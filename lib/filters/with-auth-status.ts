@@ -1,4 +1,4 @@
-import { GRAPHQL_HTTP_ANSWER, type GraphqlAuthError } from '../filters/graphql-answer.js';
+import { GRAPHQL_HTTP_ANSWER, type GraphqlAuthError } from './graphql-answer.js';
 
 /** What a Mercurius error formatter returns. */
 interface FormattedExecution {
