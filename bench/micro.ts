@@ -8,7 +8,7 @@
 import type { ExecutionContext, Type } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
-import { AUTH_CONFIG, AuthError, AuthExceptionFilter, AuthGuard } from 'nest-http-auth';
+import { AuthError, AuthExceptionFilter, AuthGuard } from 'nest-http-auth';
 import { BenchController, createBenchApp } from './app.js';
 import { API_KEY, BASIC_USER, basicAuthorization, signToken } from './fixtures.js';
 
@@ -46,9 +46,13 @@ async function main(): Promise<void> {
   const app = await createBenchApp('fastify');
   await app.init();
   const guard = app.get(AuthGuard);
+  // The application's filter, with the recording adapter instead of Fastify's (its configuration is
+  // internal to the module: taken from the application's own instance).
+  const appFilter: unknown = app.get(AuthExceptionFilter);
+  const { config } = appFilter as { config: ConstructorParameters<typeof AuthExceptionFilter>[1] };
   const filter = new AuthExceptionFilter(
     { httpAdapter: recordingAdapter } as unknown as HttpAdapterHost,
-    app.get(AUTH_CONFIG),
+    config,
   );
   const token = await signToken('bench-user', ['user']);
   const forged = await signToken('bench-user', ['user'], 'a-different-secret-0123456789abcdef');

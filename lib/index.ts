@@ -1,13 +1,6 @@
-export { AUTH_CONFIG, AUTH_METADATA } from './auth.constants.js';
 export { AuthModule } from './auth.module.js';
 export { VerificationCache, type CacheableCredential } from './cache/verification-cache.js';
-export {
-  ASYNC_OPTIONS_TYPE,
-  AUTH_MODULE_OPTIONS,
-  OPTIONS_TYPE,
-  type AuthModuleExtras,
-} from './auth.module-definition.js';
-export { planRoute, type RoutePlan } from './core/route-plan.js';
+export type { AuthModuleExtras } from './auth.module-definition.js';
 export { Auth, type AuthArguments } from './decorators/auth.decorator.js';
 export { AuthContext, Principal } from './decorators/principal.decorator.js';
 export { Public } from './decorators/public.decorator.js';
@@ -32,8 +25,6 @@ export type { AuthErrorBody, AuthProblemBody } from './filters/error-body.js';
 export { AuthGuard } from './guards/auth.guard.js';
 export type {
   AllOf,
-  AuthMetadata,
-  AuthRequirement,
   AuthRouteOptions,
   SchemeRequirement,
 } from './interfaces/auth-metadata.interface.js';
@@ -57,16 +48,7 @@ export type {
   AuthPrincipal,
   ValidateResult,
 } from './interfaces/auth-principal.interface.js';
-export type { ResolvedAuthOptions } from './options/resolve-options.js';
-export { ApiKeyScheme } from './schemes/api-key/api-key.scheme.js';
-export type { AuthScheme } from './schemes/auth-scheme.js';
-export { BasicScheme } from './schemes/basic/basic.scheme.js';
-export {
-  decodeBasicCredentials,
-  type BasicCredentials,
-} from './schemes/basic/basic-credentials.js';
-export { BearerScheme, principalFromClaims } from './schemes/bearer/bearer.scheme.js';
-export { PassportScheme } from './schemes/passport/passport.scheme.js';
+export { principalFromClaims } from './schemes/bearer/bearer.scheme.js';
 export { AuthRevocation, type RevocableToken } from './revocation/auth-revocation.service.js';
 export type { RpcOptions } from './interfaces/auth-options.interface.js';
 export type { TransportRequest } from './transports/transport-request.js';

@@ -26,11 +26,11 @@ export const DEFAULT_CACHE_TTL_SECONDS = 60;
 export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
 
 /**
- * Remembers verifications, so that a password hash (20–240 ms) or a jose verify (~150 µs) runs
- * once per credential and TTL instead of once per request.
+ * Remembers verifications, so that a password hash or a jose verify runs once per credential and
+ * TTL instead of once per request (what each costs: see docs/performance.md).
  *
  * - Keys are an HMAC-SHA256 of scheme and credential under a random per-process key
- *   ({@link CredentialKey}): the cache never holds a password, token or key, and its keys are
+ *   (`CredentialKey`): the cache never holds a password, token or key, and its keys are
  *   useless outside the process.
  * - Bounded (LRU, `max` entries in all) and timed (`ttl`, never past a token's expiry).
  * - A rejected credential is remembered for `failureTtl` (shorter), so that repeating a wrong
@@ -41,7 +41,10 @@ export const DEFAULT_CACHE_FAILURE_TTL_SECONDS = 10;
  *   key revocation or logout, or the old credential keeps working until its entry expires.
  */
 export class VerificationCache {
-  /** `false` when caching is turned off (`cache: false`): every request verifies. */
+  /**
+   * `false` when caching is turned off (`cache: false`): every request verifies.
+   * @internal
+   */
   readonly enabled: boolean;
   /** Keys entries: an HMAC-SHA256 under a random per-process key. */
   private readonly credentialKey = new CredentialKey();
@@ -97,13 +100,17 @@ export class VerificationCache {
 
   /**
    * The key under which a scheme's credential is remembered: a keyed hash of both
-   * ({@link CredentialKey}), never the credential itself.
+   * (`CredentialKey`), never the credential itself.
+   * @internal
    */
   keyOf(scheme: string, material: string): string {
     return this.credentialKey.of(`${scheme}\0${material}`);
   }
 
-  /** The verdict remembered under a key, if any: answered at once, without a promise. */
+  /**
+   * The verdict remembered under a key, if any: answered at once, without a promise.
+   * @internal
+   */
   recall(key: string): Verdict | undefined {
     return this.enabled ? this.entries.get(key) : undefined;
   }
@@ -112,6 +119,7 @@ export class VerificationCache {
    * {@link verify} by key: the remembered verdict, a verification already running under the key,
    * or `verify()` now.
    * @param expiresAt when the verified credential expires (ms since the epoch), asked after a success
+   * @internal
    */
   settle(
     key: string,
@@ -119,8 +127,8 @@ export class VerificationCache {
     expiresAt?: () => number | undefined,
   ): Promise<AuthPrincipal> {
     const hit = this.entries.get(key);
-    // A hit answers without `async`/`throw` (in Node every `throw` also records where it
-    // happened, a few µs): every repeated wrong credential takes this path.
+    // A hit answers without `async`/`throw` (see docs/architecture.md): every repeated wrong
+    // credential takes this path.
     if (hit) return hit.error ? Promise.reject(hit.error) : Promise.resolve(hit.principal);
     return this.inFlight.get(key) ?? this.verifyOnce(key, verify, expiresAt);
   }

@@ -29,9 +29,8 @@ const verifyDirectly: Verify = (scheme, credentials, request) =>
  * `credentials_missing` (naming the route's schemes, for one challenge each).
  *
  * This runs on every request of a protected route, so the common case (one scheme) takes a path
- * without intermediate arrays, maps or `Promise.all`, and failures are rejected promises rather
- * than `throw`s: in Node every `throw` also walks the stack to record where it happened (a few
- * µs when the frame is optimised), which a 401 should not pay.
+ * without intermediate arrays, maps or `Promise.all`, and failures are rejected promises, never
+ * `throw`s (see docs/architecture.md).
  */
 export function authenticate(
   plan: RoutePlan,
@@ -84,7 +83,7 @@ function authenticateAny(
 
 /**
  * The `credentials_missing` error of each route for a request that sent nothing, built once per
- * route: errors are never changed after they are built, and building one costs about 1 µs.
+ * route and never mutated (see docs/architecture.md).
  */
 const nothingSentErrors = new WeakMap<RoutePlan, AuthenticationError>();
 

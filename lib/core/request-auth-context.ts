@@ -11,10 +11,9 @@ export function authContextOf(request: object): AuthContext | undefined {
 
 /**
  * Attaches a request's {@link AuthContext}, where {@link authContextOf} finds it: as a (symbol)
- * property of the request, or in a `WeakMap` beside it. Which is cheaper depends on the platform:
- * on Fastify a property costs less than a `WeakMap` entry, while on Express, whose request objects
- * V8 gives a hidden class of their own, every property added to a request builds a new one (about
- * 4 µs per request here, and garbage for the collector).
+ * property of the request, or in a `WeakMap` beside it. Which is cheaper depends on the platform: a
+ * property on Fastify, a `WeakMap` entry on Express, where every property added to a request gives
+ * it a new V8 hidden class (see docs/performance.md).
  * @param onRequest whether to store it on the request (else beside it)
  */
 export function attachAuthContext(request: object, context: AuthContext, onRequest: boolean): void {

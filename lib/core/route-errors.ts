@@ -4,7 +4,8 @@ import type { RoutePlan } from './route-plan.js';
 /**
  * Copies of errors that name a route's schemes, by original error and route: a remembered
  * rejection (the verification cache answers a repeated wrong credential with the same error) is
- * copied once per route, not once per request (an error costs about 1 µs to build).
+ * copied once per route, not once per request (errors are never mutated once built: see
+ * docs/architecture.md).
  */
 const withSchemesCopies = new WeakMap<
   AuthenticationError,

@@ -8,8 +8,8 @@ import { callContextOf } from '../transports/call-auth-context.js';
 
 /** The auth context of a call: an HTTP request's, or one the guard kept for another transport. */
 function contextOf(context: ExecutionContext): AuthContextValue | undefined {
-  // The first argument of an HTTP handler, as `switchToHttp().getRequest()` (which builds three
-  // closures per call) would return it.
+  // The request is the HTTP handler's first argument (no `switchToHttp()`: see
+  // docs/architecture.md).
   if (context.getType() === 'http') return authContextOf(context.getArgByIndex<object>(0));
   return callContextOf(context);
 }

@@ -129,8 +129,8 @@ export class AuthUnavailableError extends AuthError {
 }
 
 /**
- * Builds an expected error without capturing a stack trace: auth failures are normal traffic, and a
- * stack costs a noticeable part of a 401 (see README.md, Performance).
+ * Builds an expected error without capturing a stack trace: auth failures are normal traffic (see
+ * docs/architecture.md).
  * @internal
  */
 export function withoutStack<T>(create: () => T): T {

@@ -18,15 +18,17 @@ export const GRAPHQL_HTTP_ANSWER = Symbol('nest-http-auth:graphql-http-answer');
 export class GraphqlAuthError extends Error {
   override readonly name = 'GraphqlAuthError';
   readonly extensions: Record<string, unknown>;
-  /** Mercurius answers this status when the response has no data. */
-  readonly statusCode: number;
+  /**
+   * The HTTP status Mercurius answers when the response has no data: 200, unless the operation was
+   * refused as a whole (then the challenges are on the reply too).
+   */
+  statusCode = 200;
   [GRAPHQL_HTTP_ANSWER]?: { readonly status: number; readonly challenges: readonly string[] };
 
   constructor(error: AuthError) {
     super(error.message);
     this.stack = undefined;
     const payload = transportPayload(error);
-    this.statusCode = payload.statusCode;
     this.extensions = {
       code: GRAPHQL_CODES[payload.statusCode] ?? 'INTERNAL_SERVER_ERROR',
       reason: payload.code,
@@ -68,10 +70,11 @@ function isWholeOperation(info: unknown): boolean {
 /**
  * A GraphQL resolver's answer to a refused field: an error with `extensions.code`
  * (`UNAUTHENTICATED`, `FORBIDDEN`, …) and `extensions.reason` (the module's code). When an
- * authentication failure refuses the operation as a whole, the HTTP response is a 401 with the
- * challenges: on Apollo through `extensions.http` (one `WWW-Authenticate` line, challenges
- * separated by commas), on Mercurius as headers of the reply (one line per challenge) and a status
- * that `withAuthStatus()` applies.
+ * authentication failure refuses the operation as a whole, the HTTP response carries the challenges
+ * and a 401: on Apollo through `extensions.http` (one `WWW-Authenticate` line, challenges separated
+ * by commas; Nest's driver keeps the status only with `preserveHttpStatusForExecutionErrors:
+ * false`), on Mercurius as headers of the reply (one line per challenge) and a status that
+ * `withAuthStatus()` applies.
  */
 export function graphqlFailure(
   error: AuthError,
@@ -88,6 +91,7 @@ export function graphqlFailure(
   const lines = challenges(request);
   const status = error.getStatus();
   failure[GRAPHQL_HTTP_ANSWER] = { status, challenges: lines };
+  failure.statusCode = status;
   if (typeof gqlContext.reply?.header === 'function') {
     if (lines.length > 0) gqlContext.reply.header('WWW-Authenticate', lines);
   } else {

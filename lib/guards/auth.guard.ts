@@ -41,6 +41,7 @@ export class AuthGuard implements CanActivate {
   private readonly loggedUnsupported = new WeakSet<Function>();
   private readonly logger = new Logger('AuthGuard');
 
+  /** @internal Created by Nest. */
   constructor(
     private readonly routes: AuthRoutesExplorer,
     private readonly verifier: CredentialVerifier,
@@ -127,7 +128,10 @@ export class AuthGuard implements CanActivate {
     (request as { user?: unknown }).user = auth.principal;
   }
 
-  /** The route's plan: the one the OpenAPI document is derived from (planned once per route). */
+  /**
+   * The route's plan: the one the OpenAPI document is derived from (planned once per route).
+   * @internal
+   */
   protected plan(controller: Function, handler: Function): RoutePlan | null {
     return this.routes.plan(controller, handler);
   }

@@ -6,6 +6,7 @@ import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 
 /** Names of the components this module adds to `components.schemas`. */
 export const AUTH_ERROR_SCHEMA = 'AuthError';
+/** Name of the problem+json (RFC 9457) error body schema in `components.schemas`. */
 export const AUTH_PROBLEM_SCHEMA = 'AuthProblem';
 
 const CODES = Object.keys(AUTH_ERROR_MESSAGES) as AuthErrorCode[];

@@ -1,11 +1,5 @@
-export {
-  errorResponses,
-  errorSchemas,
-  AUTH_ERROR_SCHEMA,
-  AUTH_PROBLEM_SCHEMA,
-} from './auth-responses.js';
+export { AUTH_ERROR_SCHEMA, AUTH_PROBLEM_SCHEMA } from './auth-responses.js';
 export { documentAuth } from './document-auth.js';
-export { securityRequirements, type SecurityRequirement } from './security-requirements.js';
 export {
   setupSwaggerAuth,
   swaggerRequestInterceptor,

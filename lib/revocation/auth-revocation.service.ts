@@ -54,6 +54,7 @@ export class AuthRevocation implements OnModuleDestroy {
     await this.config.store.publishInvalidation(principalId);
   }
 
+  /** Stops listening for invalidations of other instances. @internal */
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe();
     await this.config.store.close?.();

@@ -7,17 +7,24 @@ import type { AuthStore, WindowCount } from './auth-store.interface.js';
 export interface RedisClientLike {
   /** The connection state; `ready` when commands can run. */
   readonly status: string;
+  /** Runs a command (`EVAL`, `SET`, …), as ioredis `call()` does. */
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** A second connection with the same options, for subscribing. */
   duplicate(override?: { autoResubscribe?: boolean }): RedisSubscriberLike;
 }
 
 /** A subscriber connection (ioredis `duplicate()`). */
 export interface RedisSubscriberLike {
   readonly status: string;
+  /** Subscribes to a channel. */
   subscribe(channel: string): Promise<unknown>;
+  /** A published message. */
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  /** The connection is (again) ready. */
   on(event: 'ready', listener: () => void): unknown;
+  /** A connection error. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Closes the connection. */
   quit(): Promise<unknown>;
 }
 
