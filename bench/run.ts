@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- options]`: throughput of the bench app (server.ts) per adapter, measured with
  * autocannon on 127.0.0.1, and with `--memory` the RSS of the app under a million distinct bad
- * credentials. See the README's "Performance" section.
+ * credentials. See docs/performance.md.
  *
  * Each case is measured between two measurements of the open route, and its ratio is taken against
  * their mean: the speed of a shared machine drifts by more than the differences measured here, and

@@ -9,6 +9,7 @@ import { AuthExceptionFilter } from './filters/auth-exception.filter.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { resolveAuthOptions, type ResolvedAuthOptions } from './options/resolve-options.js';
 import { VerificationCache } from './cache/verification-cache.js';
+import { FieldResolverCheck } from './guards/field-resolver-check.js';
 import { TransportBindings } from './guards/transport-bindings.js';
 import { UpgradeRequests } from './transports/upgrade-requests.js';
 
@@ -34,6 +35,7 @@ import { UpgradeRequests } from './transports/upgrade-requests.js';
     { provide: APP_FILTER, useExisting: AuthExceptionFilter },
     AuthRoutesExplorer,
     TransportBindings,
+    FieldResolverCheck,
     UpgradeRequests,
   ],
   exports: [

@@ -18,8 +18,11 @@ export function answerGateway(error: AuthError, host: ArgumentsHost): void {
     send?: (data: string) => unknown;
     readyState?: number;
   } | null;
-  const ack = args.length > 2 ? args[args.length - 1] : undefined;
-  if (typeof ack === 'function') (ack as (data: unknown) => void)(payload);
+  // A gateway handler's arguments are (client, data, ack?, …): socket.io passes the acknowledgement
+  // third when the client asked for one, `ws` passes the event name there, and Nest (since 11)
+  // appends the message pattern last, so the acknowledgement is the first function after the data.
+  const ack = args.slice(2).find((arg) => typeof arg === 'function');
+  if (ack !== undefined) (ack as (data: unknown) => void)(payload);
   if (client?.handshake !== undefined && typeof client.emit === 'function') {
     client.emit(GATEWAY_ERROR_EVENT, payload);
   } else if (typeof client?.send === 'function' && client.readyState === 1) {

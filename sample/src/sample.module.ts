@@ -10,6 +10,7 @@ import { CatalogController } from './controllers/catalog.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { MeController } from './controllers/me.controller.js';
 import type { SqliteDatabase } from './database/open-database.js';
+import { sampleGraphqlModule } from './graphql/sample-graphql.module.js';
 import { ReportsController } from './controllers/reports.controller.js';
 import { SampleCoreModule } from './sample-core.module.js';
 import { SharedStore } from './store/shared-store.js';
@@ -19,7 +20,8 @@ import { UsersService } from './users/users.service.js';
 
 /**
  * The sample application: storage, `AuthModule` configured from it, token issuing, and the routes of
- * ../shared/SAMPLE.md.
+ * sample/README.md, plus `POST /graphql` (`health`, `me`) on the driver of the configured
+ * platform ({@link sampleGraphqlModule}), guarded by the same `AuthModule`.
  */
 @Module({})
 export class SampleModule {
@@ -35,6 +37,7 @@ export class SampleModule {
           inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore],
           useFactory: createAuthOptions,
         }),
+        sampleGraphqlModule(config.adapter),
       ],
       controllers: [
         HealthController,
