@@ -82,8 +82,7 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
 
   private answerHttp(error: AuthError, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost;
-    // An HTTP handler's arguments are (request, response): what `switchToHttp()` would return,
-    // without the closures it builds per call.
+    // An HTTP handler's arguments are (request, response), read by index (docs/architecture.md).
     const response: unknown = host.getArgByIndex(1);
     const challenges = this.challenges(error, host.getArgByIndex<object>(0));
     if (challenges.length > 0) {

@@ -56,8 +56,7 @@ export class AuthGuard implements CanActivate {
    * `true`, a promise of `true`, or a promise rejected with the error to answer. What can be decided
    * at once is answered at once: an open route, and a route of one scheme whose credential the
    * verification cache remembers (most requests), without a promise for Nest to wait on. Failures
-   * are rejected promises, never `throw`s: in Node every `throw` also records where it happened, a
-   * few µs per 401.
+   * are rejected promises, never `throw`s (the hot-path rules: docs/architecture.md).
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     try {
@@ -65,8 +64,8 @@ export class AuthGuard implements CanActivate {
       if (type !== 'http') return this.activateCall(type, context);
       const plan = this.plan(context.getClass(), context.getHandler());
       if (plan === null) return true;
-      // The request is the first argument of an HTTP handler (what `switchToHttp().getRequest()`
-      // returns, without the three closures it builds per call).
+      // The request is the first argument of an HTTP handler (no `switchToHttp()`: see
+      // docs/architecture.md).
       const request = context.getArgByIndex<object>(0);
       if (authContextOf(request)) return true;
       const scheme = onlyScheme(plan);
