@@ -26,6 +26,8 @@ export { AuthGuard } from './guards/auth.guard.js';
 export type {
   AllOf,
   AuthRouteOptions,
+  AuthSchemeNames,
+  SchemeName,
   SchemeRequirement,
 } from './interfaces/auth-metadata.interface.js';
 export type {

@@ -577,11 +577,11 @@ describe.each<[string, GraphqlServer]>([
   });
 
   describe('field resolvers that Nest would leave unguarded', () => {
-    it.each([[[]], [['guards']]] as const)(
+    it.each<[('guards' | 'filters')[]]>([[[]], [['guards']]])(
       'C-7.1: a covered field resolver with fieldResolverEnhancers %j stops the start-up',
       async (enhancers) => {
         await expect(
-          createGraphqlApp(server, { fieldResolverEnhancers: [...enhancers] }),
+          createGraphqlApp(server, { fieldResolverEnhancers: enhancers }),
         ).rejects.toThrow(
           'CatalogResolver.audit is a field resolver covered by @Auth() or the `default` option, but @nestjs/graphql runs no',
         );

@@ -24,6 +24,14 @@ import { createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { basic, challenges } from './support/http.js';
 
+// The passport scheme this suite configures under `schemes`, made a scheme name `@Auth()` accepts
+// (docs/decorators.md: typed scheme names).
+declare module '../lib/index.js' {
+  interface AuthSchemeNames {
+    signature: true;
+  }
+}
+
 /** Settings an application would read from its configuration module. */
 @Injectable()
 class Settings {

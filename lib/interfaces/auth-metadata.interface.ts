@@ -1,13 +1,36 @@
 /**
+ * The scheme names that `@Auth()` and the `default` option accept, as keys: the built-in schemes.
+ * A passport scheme configured under `schemes` is added by augmenting this interface, so that a
+ * misspelled name does not compile:
+ * ```ts
+ * declare module 'nest-http-auth' {
+ *   interface AuthSchemeNames {
+ *     signature: true;
+ *   }
+ * }
+ * ```
+ * A name that is typed but not configured still stops the start-up, naming the route.
+ */
+export interface AuthSchemeNames {
+  basic: true;
+  bearer: true;
+  apiKey: true;
+}
+
+/** A scheme name: a key of {@link AuthSchemeNames}. */
+export type SchemeName = Extract<keyof AuthSchemeNames, string>;
+
+/**
  * An all-of group: every scheme listed must authenticate the request
  * (one OpenAPI Security Requirement Object with several keys).
  */
 export interface AllOf {
-  readonly all: readonly string[];
+  /** The schemes that must all authenticate the request. */
+  readonly all: readonly SchemeName[];
 }
 
 /** A scheme name, or an all-of group of scheme names. */
-export type SchemeRequirement = string | AllOf;
+export type SchemeRequirement = SchemeName | AllOf;
 
 /** Per-route options of `@Auth()`. */
 export interface AuthRouteOptions {

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JWK, JWTPayload } from 'jose';
 import type { Strategy } from 'passport';
 import type { AuthStore } from '../stores/auth-store.interface.js';
+import type { SchemeRequirement } from './auth-metadata.interface.js';
 import type { AuthPrincipal, ValidateResult } from './auth-principal.interface.js';
 
 /** A value or a promise of it. */
@@ -192,7 +193,7 @@ export interface AuthModuleOptions {
    * Schemes required on every route without `@Auth()` (any-of, same syntax as `@Auth()`).
    * Routes opt out with `@Public()`. Default: none (routes without `@Auth()` are open).
    */
-  readonly default?: readonly (string | { readonly all: readonly string[] })[];
+  readonly default?: readonly SchemeRequirement[];
   /** Error body format. Default `json` (Nest's shape plus `code`). */
   readonly errorFormat?: ErrorFormat;
   /**
