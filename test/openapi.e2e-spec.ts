@@ -4,13 +4,29 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { documentAuth } from 'nest-http-auth/openapi';
 import { expectDocumentMatchesEnforcement, findEnforcementDrift } from 'nest-http-auth/testing';
+import { type AuthStore, MemoryAuthStore } from '../lib/index.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
+
+/** A store that is not the in-memory one (as a Redis store is not): it can be unreachable. */
+function sharedStore(): AuthStore {
+  const memory = new MemoryAuthStore();
+  return {
+    increment: (key, windowMs) => memory.increment(key, windowMs),
+    count: (key) => memory.count(key),
+    set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+    get: (key) => memory.get(key),
+    take: (key) => memory.take(key),
+    delete: (key) => memory.delete(key),
+    publishInvalidation: (id) => memory.publishInvalidation(id),
+    onInvalidation: (listener) => memory.onInvalidation(listener),
+  };
+}
 
 type Operation = {
   security?: Record<string, string[]>[];
   responses: Record<
     string,
-    { headers?: Record<string, { description: string }>; content?: object }
+    { description?: string; headers?: Record<string, { description: string }>; content?: object }
   >;
   description?: string;
 };
@@ -202,6 +218,64 @@ describe.each<[Platform]>([['express'], ['fastify']])('OpenAPI document on %s', 
       await expect(expectDocumentMatchesEnforcement(app, drifted)).rejects.toThrow(
         /The OpenAPI document and the guard disagree:\n {2}GET \/basic: /,
       );
+    });
+  });
+
+  describe('429 and 503, derived from the configuration', () => {
+    const apps: INestApplication[] = [];
+    afterAll(() => Promise.all(apps.map((app) => app.close())));
+
+    async function documented(options: Parameters<typeof createApp>[1]): Promise<OpenAPIObject> {
+      const app = await createApp(platform, options);
+      apps.push(app);
+      const document = await documentOf(app, '3.1.0');
+      await expect(
+        SwaggerParser.validate(structuredClone(document) as never),
+      ).resolves.toBeDefined();
+      return document;
+    }
+
+    it('C-1, C-6: without throttling, a shared store or a key set, no operation documents 429 or 503', async () => {
+      const document = await documented({});
+      for (const path of ['/basic', '/bearer', '/api-key', '/authz/admin']) {
+        expect(Object.keys(operation(document, path).responses)).not.toContain('429');
+        expect(Object.keys(operation(document, path).responses)).not.toContain('503');
+      }
+    });
+
+    it('C-1, C-6: with throttling, every guarded operation documents 429 with Retry-After and the too_many_attempts body', async () => {
+      const document = await documented({ throttle: {} });
+      for (const path of ['/basic', '/bearer', '/api-key', '/any/bearer-basic', '/optional']) {
+        const tooMany = operation(document, path).responses['429'];
+        expect(tooMany?.description).toContain('too_many_attempts');
+        expect(Object.keys(tooMany?.headers ?? {})).toEqual(['Retry-After']);
+        expect(tooMany?.content).toEqual({
+          'application/json': { schema: { $ref: '#/components/schemas/AuthError' } },
+        });
+      }
+      expect(operation(document, '/default/implicit').responses['429']).toBeUndefined();
+    });
+
+    it('C-1, C-6: with a store that can be unreachable, every guarded operation documents 503 with Retry-After', async () => {
+      const document = await documented({ store: sharedStore() });
+      for (const path of ['/basic', '/bearer', '/api-key']) {
+        const unavailable = operation(document, path).responses['503'];
+        expect(unavailable?.description).toContain('service_unavailable');
+        expect(Object.keys(unavailable?.headers ?? {})).toEqual(['Retry-After']);
+      }
+    });
+
+    it('C-1, C-6: with a JWKS, the operations that accept Bearer document 503, the others not', async () => {
+      const document = await documented({
+        bearer: { jwt: { jwksUrl: 'http://127.0.0.1:9/jwks.json' } },
+      });
+      for (const path of ['/bearer', '/any/bearer-basic']) {
+        expect(operation(document, path).responses['503']?.description).toContain(
+          'service_unavailable',
+        );
+      }
+      expect(operation(document, '/basic').responses['503']).toBeUndefined();
+      expect(operation(document, '/api-key').responses['503']).toBeUndefined();
     });
   });
 

@@ -93,6 +93,23 @@ describe.each<[Platform]>([['express'], ['fastify']])('sample docs on %s', (plat
     expect(unauthorized).toContain(CHALLENGE.bearer.replace(/"/g, '\\"'));
   });
 
+  it('C-1, C-6: documents 429 with Retry-After on every guarded operation, as the sample throttles by default', () => {
+    for (const [method, path] of [
+      ['get', '/me'],
+      ['post', '/auth/token'],
+      ['post', '/auth/logout'],
+      ['get', '/reports'],
+      ['post', '/reports/export'],
+      ['get', '/catalog'],
+      ['get', '/admin/users'],
+    ] as const) {
+      const tooMany = JSON.stringify(operation(method, path).responses['429']);
+      expect(tooMany).toContain('too_many_attempts');
+      expect(tooMany).toContain('Retry-After');
+    }
+    expect(operation('get', '/health').responses['429']).toBeUndefined();
+  });
+
   it('agrees with enforcement: every operation called without credentials (nest-http-auth/testing)', async () => {
     await expectDocumentMatchesEnforcement(app, document);
   });

@@ -70,9 +70,16 @@ function wwwAuthenticate(lines: readonly string[], description: string): object 
   };
 }
 
+/** The `Retry-After` header of a 429 or a 503 (RFC 9110 §10.2.3, RFC 6585 §4). */
+function retryAfter(description: string): object {
+  return { 'Retry-After': { description, schema: { type: 'integer', minimum: 0 } } };
+}
+
 /**
- * The error responses a guarded operation can produce: 401 with its challenges, 403 when it
- * checks roles or scopes, 400 when it accepts Bearer (a token sent twice or empty).
+ * The error responses a guarded operation can produce, derived from the configuration like the
+ * guard's behaviour: 401 with its challenges, 403 when it checks roles or scopes, 400 when it
+ * accepts Bearer (a token sent twice or empty), 429 when failed attempts are throttled, 503 when
+ * the store or a scheme's key set can be unreachable (docs/contract.md C-1, C-6).
  */
 export function errorResponses(
   plan: RoutePlan,
@@ -104,6 +111,22 @@ export function errorResponses(
     responses['400'] = {
       description:
         'The access token was sent in more than one way, repeated or empty (`code`: invalid_request).',
+      content: body,
+    };
+  }
+  if (config.throttle) {
+    responses['429'] = {
+      description:
+        'Too many failed authentication attempts from this client (`code`: too_many_attempts).',
+      headers: retryAfter('Seconds until the client may try again.'),
+      content: body,
+    };
+  }
+  if (config.store.canFail || schemes.some((scheme) => scheme.remote === true)) {
+    responses['503'] = {
+      description:
+        'Authentication cannot be decided right now: the credential store or the key set is unreachable (`code`: service_unavailable). Fail closed: never a 200, never a 401.',
+      headers: retryAfter('Seconds after which the client may retry.'),
       content: body,
     };
   }

@@ -51,6 +51,12 @@ export interface AuthScheme<TCredentials = unknown> {
   /** Who the credentials claim to be (e.g. the Basic user-id), for failed-attempt throttling. */
   identity?(credentials: TCredentials): string | undefined;
 
+  /**
+   * Whether verifying depends on a service that can be unreachable (a JSON Web Key Set, an
+   * introspection endpoint), answered with 503: the OpenAPI document then lists that response.
+   */
+  readonly remote?: boolean;
+
   /** OpenAPI security schemes, by name: usually one, named like the scheme. */
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>>;
 }

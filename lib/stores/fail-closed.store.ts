@@ -1,6 +1,7 @@
 import { AuthUnavailableError, withoutStack } from '../errors/auth.error.js';
 import { RateLimitedLogger } from '../logging/rate-limited-logger.js';
 import type { AuthStore, WindowCount } from './auth-store.interface.js';
+import { MemoryAuthStore } from './memory-auth.store.js';
 
 /**
  * Wraps the configured store so that the module fails closed: when an operation rejects (the
@@ -10,7 +11,15 @@ import type { AuthStore, WindowCount } from './auth-store.interface.js';
 export class FailClosedStore implements AuthStore {
   private readonly log = new RateLimitedLogger();
 
-  constructor(private readonly store: AuthStore) {}
+  /**
+   * Whether the store can be unreachable (anything but the in-memory store), so that every guarded
+   * operation can answer 503: the OpenAPI document says so.
+   */
+  readonly canFail: boolean;
+
+  constructor(private readonly store: AuthStore) {
+    this.canFail = !(store instanceof MemoryAuthStore);
+  }
 
   /** The 503 of an unreachable store, logged. */
   unavailable(reason: unknown): AuthUnavailableError {

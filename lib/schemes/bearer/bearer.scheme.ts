@@ -16,6 +16,7 @@ import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
 import type { AuthStore } from '../../stores/auth-store.interface.js';
 import { revokedTokenKey } from '../../stores/store-keys.js';
+import { PrincipalCheck } from '../validate-result.js';
 import { JwtVerifier } from './jwt-verifier.js';
 
 /** RFC 6750 §2.1 b64token. */
@@ -61,8 +62,12 @@ export class BearerScheme
 {
   override readonly name = 'bearer';
   private readonly jwt: JwtVerifier | undefined;
+  /** Whether tokens are verified with keys fetched from a JWKS URL (503 while it is unreachable). */
+  readonly remote: boolean;
   private readonly realmParam: AuthParam;
   private readonly challengeLine: string;
+  /** Checks what `jwt.validate` (JWT) or `validate` (opaque tokens) returns. */
+  private readonly results: PrincipalCheck;
 
   constructor(
     realm: string,
@@ -71,8 +76,13 @@ export class BearerScheme
   ) {
     super({ realm });
     this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
+    this.remote = options.jwt?.jwksUrl !== undefined;
     this.realmParam = ['realm', realm];
     this.challengeLine = challenge('Bearer', [this.realmParam]);
+    this.results = new PrincipalCheck(
+      options.jwt ? 'bearer.jwt.validate' : 'bearer.validate',
+      'bearer',
+    );
   }
 
   /**
@@ -115,16 +125,16 @@ export class BearerScheme
   }
 
   async verify(token: string, request: PlatformRequest): Promise<AuthPrincipal> {
-    let principal: ValidateResult;
+    let principal: AuthPrincipal | undefined;
     if (this.jwt) {
       const payload = await this.jwt.verify(token);
       if (await this.revoked(payload)) throw fail('token_invalid', 'The access token was revoked');
       const jwt = this.options.jwt;
       principal = jwt?.validate
-        ? await jwt.validate(payload, token, request)
-        : principalFromClaims(payload);
+        ? this.results.validated(await jwt.validate(payload, token, request))
+        : principalFromClaims(payload) || undefined;
     } else {
-      principal = await this.options.validate?.(token, request);
+      principal = this.results.validated(await this.options.validate?.(token, request));
     }
     if (!principal) throw fail('token_invalid', 'The access token is invalid');
     return principal;
