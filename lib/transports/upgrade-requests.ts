@@ -10,15 +10,61 @@ import { HttpAdapterHost } from '@nestjs/core';
  */
 const upgrades = new WeakMap<Socket, IncomingMessage>();
 
-/** Records the upgrade requests of a server, for {@link upgradeRequestOf}. */
+/** An HTTP server, as far as recording its upgrade requests goes. */
+interface UpgradeEmitter {
+  prependListener(event: string, listener: (request: IncomingMessage) => void): unknown;
+  on(event: string, listener: (event: string | symbol) => void): unknown;
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
+}
+
+function isUpgradeEmitter(server: unknown): server is UpgradeEmitter {
+  const emitter = server as Partial<UpgradeEmitter> | null | undefined;
+  return (
+    typeof emitter?.prependListener === 'function' &&
+    typeof emitter.on === 'function' &&
+    typeof emitter.removeListener === 'function' &&
+    typeof emitter.listenerCount === 'function'
+  );
+}
+
+/** The servers whose upgrade requests are recorded (once each). */
+const recordedServers = new WeakSet<object>();
+
+function record(request: IncomingMessage): void {
+  if (request.socket) upgrades.set(request.socket, request);
+}
+
+/**
+ * Records the upgrade requests of a server, for {@link upgradeRequestOf}, while a WebSocket server
+ * listens to its `upgrade` event (a `ws` server of @nestjs/platform-ws, socket.io, graphql-ws):
+ * Node answers a request that asks for an upgrade (e.g. curl's `Upgrade: h2c`) as an ordinary
+ * request only when nothing listens to `upgrade`, so a listener of this module alone would leave
+ * such requests unanswered. The recorder runs before the WebSocket server's own listener, so a
+ * client's request is known before its first message.
+ */
 export function recordUpgrades(server: unknown): void {
-  const emitter = server as {
-    on?: (event: string, listener: (request: IncomingMessage) => void) => void;
+  if (!isUpgradeEmitter(server) || recordedServers.has(server)) return;
+  recordedServers.add(server);
+  const attach = (): void => {
+    server.prependListener('upgrade', record);
+    server.on('removeListener', detach);
   };
-  if (typeof emitter?.on !== 'function') return;
-  emitter.on('upgrade', (request) => {
-    if (request.socket) upgrades.set(request.socket, request);
-  });
+  const watch = (event: string | symbol): void => {
+    // Emitted before the WebSocket server's listener is added.
+    if (event !== 'upgrade') return;
+    server.removeListener('newListener', watch);
+    attach();
+  };
+  const detach = (event: string | symbol): void => {
+    // The last WebSocket server stopped listening (e.g. its adapter was disposed).
+    if (event !== 'upgrade' || server.listenerCount('upgrade') !== 1) return;
+    server.removeListener('removeListener', detach);
+    server.removeListener('upgrade', record);
+    server.on('newListener', watch);
+  };
+  if (server.listenerCount('upgrade') > 0) attach();
+  else server.on('newListener', watch);
 }
 
 /** The upgrade request of a `ws` client, when the server it came through was recorded. */

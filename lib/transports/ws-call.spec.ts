@@ -25,6 +25,8 @@ describe('wsRequest', () => {
 
   it('C-7: ws: the upgrade request recorded for the client’s socket', () => {
     const server = new EventEmitter();
+    // A WebSocket server listens for upgrades (the recorder only runs beside one).
+    server.on('upgrade', () => undefined);
     recordUpgrades(server);
     const socket = {};
     server.emit('upgrade', {
@@ -36,6 +38,22 @@ describe('wsRequest', () => {
       headers: { authorization: 'Basic YTpi' },
       query: { api_key: 'z' },
     });
+  });
+
+  it('C-3: listens for upgrades only beside a WebSocket server, first, and stops with the last one', () => {
+    const server = new EventEmitter();
+    recordUpgrades(server);
+    // Alone, a listener would keep Node from answering an `Upgrade: h2c` request as a normal one.
+    expect(server.listenerCount('upgrade')).toBe(0);
+    const websocketServer = (): void => undefined;
+    server.on('upgrade', websocketServer);
+    expect(server.listeners('upgrade')).toHaveLength(2);
+    expect(server.listeners('upgrade')[1]).toBe(websocketServer);
+    server.removeListener('upgrade', websocketServer);
+    expect(server.listenerCount('upgrade')).toBe(0);
+    // A later WebSocket server gets the recorder again.
+    server.on('upgrade', websocketServer);
+    expect(server.listenerCount('upgrade')).toBe(2);
   });
 
   it('C-7: a client of an unrecorded server, or no client, has nothing to read', () => {
