@@ -80,6 +80,23 @@ describe('resolveAuthOptions', () => {
       );
     });
 
+    it('names a JWT key source whose value is undefined (an environment variable read too early)', () => {
+      delete process.env['NEST_HTTP_AUTH_UNSET_JWT_SECRET'];
+      const message = startUpError({
+        bearer: { jwt: { secret: process.env['NEST_HTTP_AUTH_UNSET_JWT_SECRET'] } },
+      });
+      expect(message).toMatch(
+        /^nest-http-auth: bearer\.jwt\.secret is undefined: the key is present but its value is undefined, likely an environment variable read before it was set/,
+      );
+      expect(message).not.toContain('got none');
+      expect(startUpError({ bearer: { jwt: { publicKey: undefined } } })).toContain(
+        'bearer.jwt.publicKey is undefined: ',
+      );
+      expect(startUpError({ bearer: { jwt: { jwksUrl: undefined } } })).toContain(
+        'bearer.jwt.jwksUrl is undefined: ',
+      );
+    });
+
     it.each([[''], ['café'], ['a\r\nb'], ['tab\there'], [42]])(
       'C-2: rejects the realm %j',
       (realm) => {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AUTH_CONFIG } from '../auth.constants.js';
+import { ROUTE_EXTENSION } from '../core/auth-routes.explorer.js';
+import { documentAuth } from '../openapi/document-auth.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 
 /** One operation whose documentation and enforcement disagree. */
@@ -55,15 +57,37 @@ async function listening(server: Server): Promise<{ port: number; close: () => P
 }
 
 /**
+ * Whether `documentAuth()` still has to run on a document: `SwaggerModule.createDocument()` leaves
+ * the module's route id (an `x-` extension) on every operation of a controller route, and
+ * `documentAuth()` takes each one off as it documents the operation.
+ */
+function undocumented(document: OpenAPIObject): boolean {
+  return Object.values(document.paths ?? {}).some((item) =>
+    Object.values(item as Record<string, unknown>).some(
+      (operation) =>
+        typeof operation === 'object' &&
+        operation !== null &&
+        Object.hasOwn(operation, ROUTE_EXTENSION),
+    ),
+  );
+}
+
+/**
  * Calls every operation of `document` on `app` without credentials and reports where the document
  * and the guard disagree (CONTRACT C-6): an operation with a non-empty `security` must answer 401
  * with exactly the challenges of the documented schemes; one with `security: []`, an optional `{}`
  * or no security must not answer 401. Path parameters are filled with `1`.
+ *
+ * `document` may be what `SwaggerModule.createDocument()` returns, or that after `documentAuth()`
+ * (or `setupSwaggerAuth()`, which calls it). A document that has not been through `documentAuth()`
+ * yet is checked as `documentAuth()` would make it, i.e. as `setupSwaggerAuth()` serves it; it is
+ * documented on a copy, and `document` itself is left as it is.
  */
 export async function findEnforcementDrift(
   app: INestApplication,
   document: OpenAPIObject,
 ): Promise<EnforcementDrift[]> {
+  const checked = undocumented(document) ? documentAuth(app, structuredClone(document)) : document;
   const config = app.get<ResolvedAuthOptions>(AUTH_CONFIG);
   const schemeOf = new Map<string, string>();
   for (const [name, scheme] of config.schemes)
@@ -71,13 +95,13 @@ export async function findEnforcementDrift(
   const server = await listening(app.getHttpServer() as Server);
   const drift: EnforcementDrift[] = [];
   try {
-    for (const [path, item] of Object.entries(document.paths)) {
+    for (const [path, item] of Object.entries(checked.paths)) {
       for (const method of METHODS) {
         const operation = (
           item as Record<string, { security?: Record<string, string[]>[] } | undefined>
         )[method];
         if (!operation) continue;
-        const security = operation.security ?? document.security ?? [];
+        const security = operation.security ?? checked.security ?? [];
         const guarded =
           security.length > 0 &&
           security.every((requirement) => Object.keys(requirement).length > 0);
@@ -119,7 +143,10 @@ export async function findEnforcementDrift(
   return drift;
 }
 
-/** Like {@link findEnforcementDrift}, but throws an `Error` listing every drift (for any test runner). */
+/**
+ * Like {@link findEnforcementDrift} (and, like it, takes the document before or after
+ * `documentAuth()`), but throws an `Error` listing every drift (for any test runner).
+ */
 export async function expectDocumentMatchesEnforcement(
   app: INestApplication,
   document: OpenAPIObject,

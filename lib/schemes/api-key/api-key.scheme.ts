@@ -12,6 +12,7 @@ import type {
 import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
+import { PrincipalCheck } from '../validate-result.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 
 /** One place an API key is read from. */
@@ -50,6 +51,7 @@ export class ApiKeyScheme
   /** The same locations, header names lower-cased (as platforms store them). */
   private readonly lookups: readonly ApiKeyParameter[];
   private readonly challengeLines: readonly string[];
+  private readonly results = new PrincipalCheck('apiKey.validate', 'apiKey');
 
   constructor(
     realm: string,
@@ -83,7 +85,7 @@ export class ApiKeyScheme
   }
 
   async verify(key: string, request: PlatformRequest): Promise<AuthPrincipal> {
-    const principal = await this.options.validate(key, request);
+    const principal = this.results.validated(await this.options.validate(key, request));
     if (!principal) throw invalid();
     return principal;
   }

@@ -12,6 +12,7 @@ import type {
 import type { AuthPrincipal, ValidateResult } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
 import { authenticateAsPassport, type PassportActions } from '../passport-bridge.js';
+import { PrincipalCheck } from '../validate-result.js';
 import { type BasicCredentials, decodeBasicCredentials } from './basic-credentials.js';
 
 /**
@@ -25,6 +26,7 @@ export class BasicScheme
 {
   override readonly name = 'basic';
   private readonly challengeLine: string;
+  private readonly results = new PrincipalCheck('basic.validate', 'basic');
 
   constructor(
     realm: string,
@@ -51,7 +53,9 @@ export class BasicScheme
     { username, password }: BasicCredentials,
     request: PlatformRequest,
   ): Promise<AuthPrincipal> {
-    const principal = await this.options.validate(username, password, request);
+    const principal = this.results.validated(
+      await this.options.validate(username, password, request),
+    );
     if (!principal) {
       throw withoutStack(
         () => new AuthenticationError('credentials_invalid', { scheme: this.name }),

@@ -8,6 +8,7 @@ import { authorizationCredentials } from '../../http/authorization-header.js';
 import { formParam, header, queryParam } from '../../http/request-access.js';
 import type {
   BearerSchemeOptions,
+  JwtVerificationOptions,
   PlatformRequest,
   SecuritySchemeDefinition,
 } from '../../interfaces/auth-options.interface.js';
@@ -83,6 +84,15 @@ export class BearerScheme
       options.jwt ? 'bearer.jwt.validate' : 'bearer.validate',
       'bearer',
     );
+  }
+
+  /**
+   * The `jwt` options as configured, `undefined` for opaque tokens: read by `mintToken()` of
+   * `nest-http-auth/testing`, which signs tokens this scheme accepts.
+   * @internal
+   */
+  get jwtOptions(): JwtVerificationOptions | undefined {
+    return this.options.jwt;
   }
 
   /**

@@ -8,6 +8,7 @@ import type {
 } from '../../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../auth-scheme.js';
+import { PrincipalCheck } from '../validate-result.js';
 
 /** Marker credential: the request is handed to the strategy as a whole. */
 const REQUEST = Symbol('request');
@@ -22,10 +23,15 @@ interface PassportRegistry {
  * passport's middleware. `fail` becomes a 401 with the configured challenge.
  */
 export class PassportScheme implements AuthScheme<typeof REQUEST> {
+  /** Checks the user the strategy hands to `success()`. */
+  private readonly results: PrincipalCheck;
+
   constructor(
     readonly name: string,
     private readonly options: PassportSchemeOptions,
-  ) {}
+  ) {
+    this.results = new PrincipalCheck(`schemes.${name}.strategy`, name, 'called success() with');
+  }
 
   read(request: PlatformRequest): typeof REQUEST | undefined {
     return this.options.hasCredentials === undefined || this.options.hasCredentials(request)
@@ -39,7 +45,13 @@ export class PassportScheme implements AuthScheme<typeof REQUEST> {
       // Looked up inside the executor: an unknown name rejects the promise instead of throwing.
       const strategy = this.strategy();
       const run = Object.create(strategy) as Strategy & Record<string, unknown>;
-      run['success'] = (user: AuthPrincipal) => resolve(user);
+      run['success'] = (user: unknown) => {
+        try {
+          resolve(this.results.principal(user));
+        } catch (err) {
+          reject(err);
+        }
+      };
       run['fail'] = () =>
         reject(withoutStack(() => new AuthenticationError(code, { scheme: this.name })));
       run['error'] = (err: unknown) => reject(err);
