@@ -17,6 +17,7 @@ import {
   TooManyAttemptsError,
 } from '../errors/auth.error.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
+import { CHALLENGE_HEADERS, exposeHeadersValue, RETRY_HEADERS } from './cors-expose.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
 import { answerGateway } from './gateway-answer.js';
 import { graphqlFailure } from './graphql-answer.js';
@@ -89,9 +90,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
       // An array becomes one header line per challenge on Express and Fastify alike.
       httpAdapter.setHeader(response, 'WWW-Authenticate', challenges as unknown as string);
     }
-    if (error instanceof AuthUnavailableError || error instanceof TooManyAttemptsError) {
-      httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
-    }
+    const retry = error instanceof AuthUnavailableError || error instanceof TooManyAttemptsError;
+    if (retry) httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
+    // A cross-origin script reads these only when exposed; nothing is done without CORS.
+    const exposed = exposeHeadersValue(response, retry ? RETRY_HEADERS : CHALLENGE_HEADERS);
+    if (exposed !== undefined)
+      httpAdapter.setHeader(response, 'Access-Control-Expose-Headers', exposed);
     httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
     httpAdapter.reply(response, this.body(error), error.getStatus());
   }

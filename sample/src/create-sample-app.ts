@@ -46,9 +46,21 @@ async function create(config: SampleConfig, options: SampleAppOptions): Promise<
 }
 
 /**
- * Creates the sample application on the configured platform, with Swagger UI at `/docs`, and
- * initialises it (database opened and seeded, routes registered); the caller calls `listen()`
- * (or hands `getHttpServer()` to supertest) and `close()`.
+ * CORS for one browser origin (`CORS_ORIGIN`): requests carry credentials in headers, never in
+ * cookies, so no `credentials`. The module's 401, 403, 429 and 503 answers expose
+ * `WWW-Authenticate` and `Retry-After` to the page by themselves (docs/errors.md).
+ */
+function corsOptions(origin: string): Parameters<INestApplication['enableCors']>[0] {
+  return {
+    origin,
+    allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
+  };
+}
+
+/**
+ * Creates the sample application on the configured platform, with Swagger UI at `/docs` (and CORS
+ * when `CORS_ORIGIN` is set), and initialises it (database opened and seeded, routes registered);
+ * the caller calls `listen()` (or hands `getHttpServer()` to supertest) and `close()`.
  */
 export async function createSampleApp(
   config: SampleConfig,
@@ -56,6 +68,7 @@ export async function createSampleApp(
 ): Promise<INestApplication> {
   const app = await create(config, options);
   try {
+    if (config.corsOrigin !== undefined) app.enableCors(corsOptions(config.corsOrigin));
     setupDocs(app);
     await app.init();
     if (config.adapter === 'fastify')

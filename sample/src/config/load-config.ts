@@ -90,6 +90,27 @@ function redisUrl(env: Environment): string | undefined {
   return raw;
 }
 
+function corsOrigin(env: Environment): string | undefined {
+  const raw = read(env, 'CORS_ORIGIN');
+  if (raw === undefined) return undefined;
+  let origin: string | undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+  } catch {
+    origin = undefined;
+  }
+  // Browsers send the origin serialised (lower-case host, no default port, no path), and CORS
+  // compares it as a string: any other spelling would never match.
+  if (origin !== raw) {
+    const hint = origin === undefined ? '' : `; did you mean ${shown(origin)}?`;
+    throw new ConfigError(
+      `CORS_ORIGIN must be one origin as a browser sends it, scheme://host[:port] with http or https and no path, e.g. http://127.0.0.1:5173 (got ${shown(raw)}${hint})`,
+    );
+  }
+  return origin;
+}
+
 /**
  * Reads the sample's settings from the environment (see the table in sample/README.md) and
  * checks each one. An empty variable counts as unset.
@@ -111,5 +132,6 @@ export function loadConfig(env: Environment = process.env): SampleConfig {
     maxFailures: integer(env, 'AUTH_MAX_FAILURES', 10, 1, 1_000_000),
     failureWindow: integer(env, 'AUTH_FAILURE_WINDOW', 900, 1, MAX_SECONDS),
     redisUrl: redisUrl(env),
+    corsOrigin: corsOrigin(env),
   };
 }

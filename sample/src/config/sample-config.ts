@@ -27,4 +27,6 @@ export interface SampleConfig {
   readonly failureWindow: number;
   /** Shared store for several instances (`REDIS_URL`); unset: in memory (one instance). */
   readonly redisUrl: string | undefined;
+  /** The one browser origin allowed to call the API cross-origin (`CORS_ORIGIN`); unset: no CORS. */
+  readonly corsOrigin: string | undefined;
 }
