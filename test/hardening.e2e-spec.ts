@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { type INestApplication, Logger, type LoggerService } from '@nestjs/common';
 import request from 'supertest';
 import { AuthRevocation, MemoryAuthStore, type PlatformRequest } from '../lib/index.js';
 import { USERS, validateUser } from './fixtures/credentials.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
-import { expectAuthFailure } from './support/expectations.js';
-import { basic, bearer } from './support/http.js';
+import { expectAuthFailure, problemBody } from './support/expectations.js';
+import { basic, bearer, challenges } from './support/http.js';
 
 /** Each test names its own client (header `X-Test-Client`), so that counters do not mix. */
 function clientKey(req: PlatformRequest): string {
@@ -133,10 +133,16 @@ describe.each<[Platform]>([['express'], ['fastify']])('hardening on %s', (platfo
   });
 
   it('C-1: store unreachable → 503 with Retry-After (never 200, never 401) and a log line; recovers when it is back', async () => {
+    const adminOk = basic(USERS.admin.username, USERS.admin.password);
+    // Warm the verification cache with admin's credential (verified once, then remembered).
+    expect((await call('c6', adminOk)).status).toBe(200);
+    const verified = validations;
+    expect((await call('c6', adminOk)).status).toBe(200);
+    expect(validations).toBe(verified);
     store.down = true;
     try {
-      // admin's credential is cached from an earlier test: still 503, the store cannot be consulted.
-      const good = await call('c6', basic(USERS.admin.username, USERS.admin.password));
+      // admin's credential is cached: still 503, the store cannot be consulted.
+      const good = await call('c6', adminOk);
       const bad = await call('c6', wrong(USERS.admin.username));
       for (const res of [good, bad]) {
         expectAuthFailure(res, 'service_unavailable', []);
@@ -151,6 +157,94 @@ describe.each<[Platform]>([['express'], ['fastify']])('hardening on %s', (platfo
     } finally {
       store.down = false;
     }
-    expect((await call('c6', basic(USERS.admin.username, USERS.admin.password))).status).toBe(200);
+    expect((await call('c6', adminOk)).status).toBe(200);
   });
 });
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'problem+json 429 and 503 through the filter on %s',
+  (platform) => {
+    const DOCS = 'https://docs.example.com/auth-errors';
+    const variants: [string, string | undefined][] = [
+      ['without documentationUrl', undefined],
+      ['with documentationUrl', DOCS],
+    ];
+    const apps = new Map<string | undefined, { app: INestApplication; store: SwitchableStore }>();
+
+    beforeAll(async () => {
+      for (const [, documentationUrl] of variants) {
+        const store = new SwitchableStore();
+        const app = await createApp(platform, {
+          errorFormat: 'problem+json',
+          ...(documentationUrl === undefined ? {} : { documentationUrl }),
+          throttle: { maxFailures: 2, window: 60, clientKey },
+          store,
+        });
+        apps.set(documentationUrl, { app, store });
+      }
+    });
+    afterAll(() => Promise.all([...apps.values()].map(({ app }) => app.close())));
+
+    /** The RFC 9457 body of a code, with `type` and `documentation_url` as C-4.4 gives them. */
+    function expectProblem(
+      res: request.Response,
+      code: 'too_many_attempts' | 'service_unavailable',
+      documentationUrl: string | undefined,
+    ): void {
+      expect(res.status).toBe(code === 'too_many_attempts' ? 429 : 503);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(JSON.parse(res.text)).toEqual(
+        documentationUrl === undefined
+          ? problemBody(code, 'about:blank')
+          : problemBody(code, `${documentationUrl}#${code}`, {
+              documentation_url: documentationUrl,
+            }),
+      );
+      // C-2.9: no challenge, a Retry-After in whole seconds instead.
+      expect(challenges(res)).toEqual([]);
+      expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    }
+
+    it.each(variants)(
+      'C-1.5, C-4.4: a 429 (%s) is a problem document with type, title, status, detail, code and Retry-After',
+      async (_, documentationUrl) => {
+        const { app } = apps.get(documentationUrl)!;
+        const call = (authorization: string) =>
+          request(app.getHttpServer())
+            .get('/basic')
+            .set('X-Test-Client', 'problem-429')
+            .set('Authorization', authorization);
+        for (let i = 0; i < 2; i++) {
+          const res = await call(basic(USERS.alice.username, 'not-the-password'));
+          expect(res.status).toBe(401);
+          expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        }
+        const res = await call(basic(USERS.alice.username, USERS.alice.password));
+        expectProblem(res, 'too_many_attempts', documentationUrl);
+        expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+      },
+    );
+
+    it.each(variants)(
+      'C-1.6, C-4.4: a 503 of an unreachable store (%s) is a problem document with Retry-After, and is logged',
+      async (_, documentationUrl) => {
+        const { app, store } = apps.get(documentationUrl)!;
+        const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+        store.down = true;
+        try {
+          const res = await request(app.getHttpServer())
+            .get('/basic')
+            .set('X-Test-Client', 'problem-503')
+            .set('Authorization', basic(USERS.admin.username, USERS.admin.password));
+          expectProblem(res, 'service_unavailable', documentationUrl);
+          expect(logged.mock.calls.map(([line]) => String(line))).toEqual([
+            'The auth store is unreachable (the store reports it is not connected): answering 503 until it is back.',
+          ]);
+        } finally {
+          store.down = false;
+          logged.mockRestore();
+        }
+      },
+    );
+  },
+);

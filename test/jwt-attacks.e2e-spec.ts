@@ -1,6 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
+import { type INestApplication, Logger } from '@nestjs/common';
 import {
   type CryptoKey,
   exportJWK,
@@ -449,11 +458,78 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
     expect(rotation.jwks.requests).toBe(4);
   });
 
+  it('jwksCooldown: 5 and jwksCacheMaxAge: 120 replace the defaults (30 s, 600 s) end to end', async () => {
+    // Only Date is faked, as above.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    const start = Date.now();
+    const tuned = await jwksApp({ jwksCooldown: 5, jwksCacheMaxAge: 120 });
+    expect((await call(tuned.app, await token(k1, 'k1'))).status).toBe(200);
+    expect(tuned.jwks.requests).toBe(1);
+
+    // k2 is rotated in: within the 5 s cooldown an unknown kid does not refetch...
+    tuned.jwks.keys = [k1Public, k2Public];
+    jest.setSystemTime(start + 4_000);
+    expectAuthFailure(await call(tuned.app, await token(k2, 'k2')), 'token_invalid', [KEY_UNKNOWN]);
+    expect(tuned.jwks.requests).toBe(1);
+    // ...6 s after the fetch (the default would wait 30 s) it fetches once and accepts.
+    jest.setSystemTime(start + 6_000);
+    expect((await call(tuned.app, await token(k2, 'k2'))).status).toBe(200);
+    expect(tuned.jwks.requests).toBe(2);
+
+    // k1 is removed: the set fetched at 6 s is trusted for 120 s (the default would be 600 s).
+    tuned.jwks.keys = [k2Public];
+    jest.setSystemTime(start + 6_000 + 119_000);
+    expect((await call(tuned.app, await token(k1, 'k1'))).status).toBe(200);
+    expect(tuned.jwks.requests).toBe(2);
+    jest.setSystemTime(start + 6_000 + 121_000);
+    expectAuthFailure(await call(tuned.app, await token(k1, 'k1')), 'token_invalid', [KEY_UNKNOWN]);
+    expect(tuned.jwks.requests).toBe(3);
+  });
+
   describe('C-1: fail closed when the key set cannot be fetched', () => {
     /** 503 with Retry-After, no challenge, `service_unavailable`: never 200, never 401. */
     function expectUnavailable(res: request.Response): void {
       expectAuthFailure(res, 'service_unavailable', []);
       expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    }
+
+    /** Nest's error log, captured (the apps log nothing else): each outage must be logged. */
+    const spyOnErrors = () =>
+      jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    let logged: ReturnType<typeof spyOnErrors>;
+    beforeEach(() => {
+      logged = spyOnErrors();
+    });
+    afterEach(() => {
+      logged.mockRestore();
+    });
+
+    /** One line for the outage (at most one every 10 s), naming the key set and why, never a token. */
+    function expectLoggedOnce(jwks: JwksServer, reason: RegExp): void {
+      expect(logged).toHaveBeenCalledTimes(1);
+      const line = String(logged.mock.calls[0]?.[0]);
+      const start = `The JSON Web Key Set ${jwks.url} cannot be fetched (`;
+      const end = '): answering 503 until it can.';
+      expect(line.slice(0, start.length)).toBe(start);
+      expect(line.slice(-end.length)).toBe(end);
+      expect(line.slice(start.length, -end.length)).toMatch(reason);
     }
 
     it.each<['error' | 'reset']>([['error'], ['reset']])(
@@ -464,6 +540,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
         expectUnavailable(await call(down.app, await token(k1, 'k1')));
         // A bad token cannot be told apart either: still 503, not 401.
         expectUnavailable(await call(down.app, await token(stranger, 'k1')));
+        expectLoggedOnce(down.jwks, /./);
         down.jwks.mode = 'up';
         expect((await call(down.app, await token(k1, 'k1'))).status).toBe(200);
       },
@@ -473,6 +550,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
       const gone = await jwksApp();
       await gone.jwks.stop();
       expectUnavailable(await call(gone.app, await token(k1, 'k1')));
+      expectLoggedOnce(gone.jwks, /ECONNREFUSED/);
       await gone.jwks.restart();
       expect((await call(gone.app, await token(k1, 'k1'))).status).toBe(200);
     });
@@ -482,6 +560,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
       slow.jwks.mode = 'hang';
       expectUnavailable(await call(slow.app, await token(k1, 'k1')));
       expect(slow.jwks.requests).toBe(1);
+      expectLoggedOnce(slow.jwks, /^request timed out$/);
     });
   });
 });

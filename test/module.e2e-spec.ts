@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  type ConfigurableModuleOptionsFactory,
   Controller,
   Get,
+  Inject,
   Injectable,
   type INestApplication,
   Module,
+  type ModuleMetadata,
   UseGuards,
 } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import request from 'supertest';
@@ -15,12 +19,14 @@ import {
   AuthConfigurationError,
   AuthGuard,
   AuthModule,
+  type AuthModuleOptions,
   type AuthPrincipal,
+  AuthRevocation,
   Principal,
   VerificationCache,
 } from '../lib/index.js';
 import { USERS, validateUser } from './fixtures/credentials.js';
-import { createApp, type Platform } from './fixtures/test-app.js';
+import { BASE_AUTH_OPTIONS, buildApp, createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { basic, challenges } from './support/http.js';
 
@@ -88,6 +94,78 @@ class ModuleController {
 
 const alice = USERS.alice;
 const admin = USERS.admin;
+
+/** A provider of a feature module that needs one of AuthModule's providers. */
+@Injectable()
+class UsesRevocation {
+  constructor(@Inject(AuthRevocation) readonly revocation: AuthRevocation) {}
+}
+
+/** A feature module that does not import AuthModule, with a provider that injects its service. */
+@Module({ providers: [UsesRevocation] })
+class FeatureInjectingAuth {}
+
+/** Basic only (ModuleController also names the `signature` scheme, which these apps lack). */
+@Controller()
+class BasicController {
+  @Get('basic')
+  @Auth('basic')
+  basic(@Principal() principal: AuthPrincipal): AuthPrincipal {
+    return principal;
+  }
+}
+
+/** A guarded route in a feature module that does not import AuthModule. */
+@Controller('feature')
+class FeatureController {
+  @Get()
+  @Auth('basic')
+  guarded(@Principal('id') id: string): { id: string } {
+    return { id };
+  }
+}
+
+@Module({ controllers: [FeatureController] })
+class FeatureWithRoutes {}
+
+/** Builds and initialises an application from module metadata (the feature modules above). */
+async function startApp(platform: Platform, metadata: ModuleMetadata): Promise<INestApplication> {
+  const app = await buildApp(platform, metadata);
+  try {
+    await app.init();
+    if (platform === 'fastify')
+      await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+/** `forRootAsync({ useClass })`: Nest builds it inside AuthModule, with the module's imports. */
+@Injectable()
+class AuthOptionsFromClass implements ConfigurableModuleOptionsFactory<
+  AuthModuleOptions,
+  'create'
+> {
+  constructor(@Inject(Settings) private readonly settings: Settings) {}
+  create(): AuthModuleOptions {
+    return { realm: `${this.settings.realm}-class`, basic: { validate: validateUser } };
+  }
+}
+
+/** `forRootAsync({ useExisting })`: a provider the application already has, reused as it is. */
+@Injectable()
+class ExistingAuthOptions implements ConfigurableModuleOptionsFactory<AuthModuleOptions, 'create'> {
+  calls = 0;
+  create(): Promise<AuthModuleOptions> {
+    this.calls++;
+    return Promise.resolve({ realm: 'existing-realm', basic: { validate: validateUser } });
+  }
+}
+
+@Module({ providers: [ExistingAuthOptions], exports: [ExistingAuthOptions] })
+class ExistingOptionsModule {}
 
 describe.each<[Platform]>([['express'], ['fastify']])('AuthModule on %s', (platform) => {
   describe('forRootAsync with an injected provider', () => {
@@ -237,6 +315,145 @@ describe.each<[Platform]>([['express'], ['fastify']])('AuthModule on %s', (platf
         'Signature realm="api"',
         'Basic realm="api", charset="UTF-8"',
       ]);
+    });
+  });
+
+  describe('isGlobal', () => {
+    it('isGlobal: false: a feature module that does not import AuthModule cannot inject its providers', async () => {
+      const creating = startApp(platform, {
+        imports: [
+          AuthModule.forRoot({ ...BASE_AUTH_OPTIONS, isGlobal: false }),
+          FeatureInjectingAuth,
+        ],
+      });
+      await expect(creating).rejects.toThrow(
+        /can't resolve dependencies of the UsesRevocation \(\?\)[\s\S]*AuthRevocation[\s\S]*FeatureInjectingAuth/,
+      );
+    });
+
+    it('isGlobal: true (the default): the same feature module gets the module’s own AuthRevocation', async () => {
+      const app = await startApp(platform, {
+        imports: [AuthModule.forRoot(BASE_AUTH_OPTIONS), FeatureInjectingAuth],
+      });
+      try {
+        expect(app.get(UsesRevocation).revocation).toBe(app.get(AuthRevocation));
+      } finally {
+        await app.close();
+      }
+    });
+
+    describe('isGlobal: false, with forRoot and with forRootAsync', () => {
+      const apps: INestApplication[] = [];
+      afterAll(() => Promise.all(apps.map((app) => app.close())));
+
+      it.each([
+        ['forRoot', () => AuthModule.forRoot({ ...BASE_AUTH_OPTIONS, isGlobal: false })],
+        [
+          'forRootAsync',
+          () => AuthModule.forRootAsync({ isGlobal: false, useFactory: () => BASE_AUTH_OPTIONS }),
+        ],
+      ])(
+        'C-7.1: %s: the guard still enforces routes, in the importing module and in feature modules',
+        async (_, authModule) => {
+          const app = await startApp(platform, {
+            imports: [authModule(), FeatureWithRoutes],
+            controllers: [BasicController],
+          });
+          apps.push(app);
+          const server = app.getHttpServer();
+          const challenge = ['Basic realm="api", charset="UTF-8"'];
+          for (const path of ['/basic', '/feature']) {
+            expectAuthFailure(await request(server).get(path), 'credentials_missing', challenge);
+            expectAuthFailure(
+              await request(server).get(path).set('Authorization', basic(alice.username, 'wrong')),
+              'credentials_invalid',
+              challenge,
+            );
+          }
+          const auth = basic(alice.username, alice.password);
+          const own = await request(server).get('/basic').set('Authorization', auth);
+          expect({ status: own.status, body: own.body as unknown }).toEqual({
+            status: 200,
+            body: { id: 'alice', roles: ['user'] },
+          });
+          const feature = await request(server).get('/feature').set('Authorization', auth);
+          expect({ status: feature.status, body: feature.body as unknown }).toEqual({
+            status: 200,
+            body: { id: 'alice' },
+          });
+          // The importing module still sees the providers.
+          expect(app.get(AuthRevocation)).toBeInstanceOf(AuthRevocation);
+        },
+      );
+    });
+  });
+
+  describe('forRootAsync factories', () => {
+    it('start-up: a factory that throws stops the start-up with its error', async () => {
+      const failure = new Error('the settings service is down');
+      await expect(
+        createApp(platform, {}, [BasicController], {
+          authModule: AuthModule.forRootAsync({
+            useFactory: (): AuthModuleOptions => {
+              throw failure;
+            },
+          }),
+        }),
+      ).rejects.toBe(failure);
+    });
+
+    it('start-up: a factory that rejects stops the start-up with its error', async () => {
+      const failure = new Error('the secret could not be fetched');
+      await expect(
+        createApp(platform, {}, [BasicController], {
+          authModule: AuthModule.forRootAsync({
+            useFactory: () => Promise.reject<AuthModuleOptions>(failure),
+          }),
+        }),
+      ).rejects.toBe(failure);
+    });
+
+    it('useClass: the class is built with the module’s imports and its create() configures the module', async () => {
+      const app = await createApp(platform, {}, [BasicController], {
+        authModule: AuthModule.forRootAsync({
+          imports: [SettingsModule],
+          useClass: AuthOptionsFromClass,
+        }),
+      });
+      try {
+        expectAuthFailure(await request(app.getHttpServer()).get('/basic'), 'credentials_missing', [
+          'Basic realm="async-realm-class", charset="UTF-8"',
+        ]);
+        const ok = await request(app.getHttpServer())
+          .get('/basic')
+          .set('Authorization', basic(alice.username, alice.password));
+        expect(ok.status).toBe(200);
+        expect(ok.body).toEqual({ id: 'alice', roles: ['user'] });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('useExisting: the imported provider is reused (not built again) and its create() configures the module', async () => {
+      const app = await createApp(platform, {}, [BasicController], {
+        authModule: AuthModule.forRootAsync({
+          imports: [ExistingOptionsModule],
+          useExisting: ExistingAuthOptions,
+        }),
+      });
+      try {
+        expect(app.get(ExistingAuthOptions).calls).toBe(1);
+        expectAuthFailure(await request(app.getHttpServer()).get('/basic'), 'credentials_missing', [
+          'Basic realm="existing-realm", charset="UTF-8"',
+        ]);
+        const ok = await request(app.getHttpServer())
+          .get('/basic')
+          .set('Authorization', basic(admin.username, admin.password));
+        expect(ok.status).toBe(200);
+        expect(ok.body).toEqual({ id: 'admin', roles: ['admin'] });
+      } finally {
+        await app.close();
+      }
     });
   });
 

@@ -7,6 +7,7 @@ import { CredentialKey } from './credential-key.js';
 /** Any UTF-16 code unit, lone surrogates included. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 const key = fc.uint8Array({ minLength: 64, maxLength: 64, max: 0x7f });
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 
 describe('CredentialKey', () => {
   it('is HMAC-SHA256 of the UTF-8 message under the key, as a binary string', () => {
@@ -32,7 +33,7 @@ describe('CredentialKey', () => {
       }),
       { numRuns: 2_000 },
     );
-  });
+  }, 120_000);
 
   it('gives the same key for the same message, and differs between messages and between processes (keys)', () => {
     const one = new CredentialKey();

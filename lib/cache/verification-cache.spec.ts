@@ -191,7 +191,22 @@ describe('VerificationCache', () => {
     await cache.verify('basic', { material: 'bob:pw' }, bob.verify);
     expect(alice.calls.count).toBe(4);
     expect(bob.calls.count).toBe(1);
+  });
+
+  it('invalidate(id) of a principal it never saw changes nothing: the other entries survive', async () => {
+    const cache = new VerificationCache();
+    const alice = verifier({ id: 'alice' });
+    const rejection = new AuthenticationError('credentials_invalid', { scheme: 'basic' });
+    await cache.verify('basic', { material: 'alice:pw' }, alice.verify);
+    await expect(
+      cache.verify('basic', { material: 'alice:bad' }, () => Promise.reject(rejection)),
+    ).rejects.toBe(rejection);
     cache.invalidate('nobody');
+    expect(cache.size).toBe(2);
+    expect(cache.recall(cache.keyOf('basic', 'alice:pw'))).toEqual({ principal: { id: 'alice' } });
+    expect(cache.recall(cache.keyOf('basic', 'alice:bad'))).toEqual({ error: rejection });
+    await cache.verify('basic', { material: 'alice:pw' }, alice.verify);
+    expect(alice.calls.count).toBe(1);
   });
 
   it('C-4: holds no raw credential, only keyed hashes of them', async () => {
@@ -239,7 +254,7 @@ describe('VerificationCache', () => {
       await cache.verify('basic', { material: 'a' }, verifier({ id: 'alice' }).verify);
       await cache.verify('basic', { material: 'b' }, verifier({ id: 'bob' }).verify);
       cache.invalidate('bob');
-      expect(cache.recall(cache.keyOf('basic', 'a'))).toBeDefined();
+      expect(cache.recall(cache.keyOf('basic', 'a'))).toEqual({ principal: { id: 'alice' } });
       expect(cache.recall(cache.keyOf('basic', 'b'))).toBeUndefined();
       jest.advanceTimersByTime(31_000);
       expect(cache.recall(cache.keyOf('basic', 'a'))).toBeUndefined();

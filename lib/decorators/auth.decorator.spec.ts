@@ -3,8 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { Reflector } from '@nestjs/core';
 import { AUTH_METADATA } from '../auth.constants.js';
 import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
-import type { AuthMetadata } from '../interfaces/auth-metadata.interface.js';
+import { planRoute } from '../core/route-plan.js';
 import { toRequirement } from '../options/requirement.js';
+import { resolveAuthOptions, type ResolvedAuthOptions } from '../options/resolve-options.js';
 import { Auth } from './auth.decorator.js';
 import { Public } from './public.decorator.js';
 
@@ -143,9 +144,6 @@ describe('@Auth() / @Auth.optional() / @Public() metadata', () => {
     open(): void {}
   }
 
-  const effective = (controller: Function, handler: Function): AuthMetadata | undefined =>
-    reflector.getAllAndOverride<AuthMetadata | undefined>(AUTH_METADATA, [handler, controller]);
-
   it('writes one metadata object under AUTH_METADATA', () => {
     expect(Reflect.getMetadata(AUTH_METADATA, Controller.prototype.guarded)).toEqual({
       public: false,
@@ -175,20 +173,114 @@ describe('@Auth() / @Auth.optional() / @Public() metadata', () => {
     expect(Reflect.getMetadata(AUTH_METADATA, Controller.prototype.open)).toEqual({ public: true });
   });
 
-  it('C-5: method metadata overrides class metadata with getAllAndOverride', () => {
-    expect(effective(Controller, Controller.prototype.guarded)).toMatchObject({
-      alternatives: [['bearer'], ['apiKey', 'basic']],
+  describe('C-5.6: precedence, as the guard and the OpenAPI document see it (planRoute)', () => {
+    class Plain {
+      undecorated(): void {}
+    }
+
+    const options = {
+      basic: { validate: () => null },
+      bearer: { jwt: { secret: 'a-32-byte-long-shared-hs256-key!' } },
+      apiKey: { validate: () => null },
+    };
+    const withoutDefault = resolveAuthOptions(options);
+    const withDefault = resolveAuthOptions({ ...options, default: ['bearer'] });
+
+    /** The plan of a route, with its schemes by name (instances are the configured ones). */
+    function plan(config: ResolvedAuthOptions, controller: Function, handler: Function) {
+      const routePlan = planRoute(reflector, config, controller, handler);
+      if (routePlan === null) return null;
+      for (const group of routePlan.groups)
+        for (const scheme of group) expect(config.schemes.get(scheme.name)).toBe(scheme);
+      return {
+        requirement: routePlan.requirement,
+        groups: routePlan.groups.map((group) => group.map((scheme) => scheme.name)),
+        schemeNames: routePlan.schemeNames,
+      };
+    }
+
+    it.each<[string, ResolvedAuthOptions]>([
+      ['without', withoutDefault],
+      ['with', withDefault],
+    ])("C-5.6: a method's @Auth() overrides its class's (%s a default)", (_, config) => {
+      expect(plan(config, Controller, Controller.prototype.guarded)).toEqual({
+        requirement: {
+          public: false,
+          alternatives: [['bearer'], ['apiKey', 'basic']],
+          optional: false,
+          roles: ['admin'],
+          scopes: [],
+        },
+        groups: [['bearer'], ['apiKey', 'basic']],
+        schemeNames: ['bearer', 'apiKey', 'basic'],
+      });
+      expect(plan(config, Controller, Controller.prototype.optional)).toMatchObject({
+        requirement: { optional: true, alternatives: [['bearer']] },
+        groups: [['bearer']],
+      });
     });
-    expect(effective(Controller, Controller.prototype.open)).toEqual({ public: true });
-    expect(effective(Controller, Controller.prototype.inherited)).toMatchObject({
-      alternatives: [['basic']],
-      roles: [],
+
+    it.each<[string, ResolvedAuthOptions]>([
+      ['without', withoutDefault],
+      ['with', withDefault],
+    ])(
+      "C-5.6: a method without a decorator gets its class's @Auth() (%s a default)",
+      (_, config) => {
+        expect(plan(config, Controller, Controller.prototype.inherited)).toEqual({
+          requirement: {
+            public: false,
+            alternatives: [['basic']],
+            optional: false,
+            roles: [],
+            scopes: [],
+          },
+          groups: [['basic']],
+          schemeNames: ['basic'],
+        });
+      },
+    );
+
+    it('C-5.6: @Public() on a method takes it out of the class-level @Auth() and of the default', () => {
+      expect(plan(withoutDefault, Controller, Controller.prototype.open)).toBeNull();
+      expect(plan(withDefault, Controller, Controller.prototype.open)).toBeNull();
     });
-    expect(effective(PublicController, PublicController.prototype.guarded)).toMatchObject({
-      public: false,
-      alternatives: [],
+
+    it('C-5.6: @Public() on a class opens its undecorated methods, even under a default', () => {
+      expect(plan(withoutDefault, PublicController, PublicController.prototype.open)).toBeNull();
+      expect(plan(withDefault, PublicController, PublicController.prototype.open)).toBeNull();
     });
-    expect(effective(PublicController, PublicController.prototype.open)).toEqual({ public: true });
+
+    it('C-5.6: a bare @Auth() under a public class means the default, else every configured scheme', () => {
+      expect(plan(withDefault, PublicController, PublicController.prototype.guarded)).toMatchObject(
+        {
+          requirement: { public: false, alternatives: [['bearer']] },
+          groups: [['bearer']],
+          schemeNames: ['bearer'],
+        },
+      );
+      expect(
+        plan(withoutDefault, PublicController, PublicController.prototype.guarded),
+      ).toMatchObject({
+        requirement: { public: false, alternatives: [['basic'], ['bearer'], ['apiKey']] },
+        groups: [['basic'], ['bearer'], ['apiKey']],
+        schemeNames: ['basic', 'bearer', 'apiKey'],
+      });
+    });
+
+    it('C-5.6: a route without any decorator is open, unless the default covers it', () => {
+      expect(plan(withoutDefault, Plain, Plain.prototype.undecorated)).toBeNull();
+      expect(plan(withDefault, Plain, Plain.prototype.undecorated)).toEqual({
+        requirement: {
+          public: false,
+          alternatives: [['bearer']],
+          optional: false,
+          roles: [],
+          scopes: [],
+        },
+        groups: [['bearer']],
+        schemeNames: ['bearer'],
+      });
+    });
   });
 
   it('throws at decoration time for invalid arguments', () => {

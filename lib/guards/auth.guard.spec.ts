@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import type { ExecutionContext } from '@nestjs/common';
+import { describe, expect, it, jest } from '@jest/globals';
+import { type ExecutionContext, Logger } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { VerificationCache } from '../cache/verification-cache.js';
@@ -159,10 +159,19 @@ describe('AuthGuard', () => {
     const { guard } = setUp({ store });
     await guard.canActivate(contextOf('list', { 'x-api-key': 'key-alice' }).context);
     store.connected = false;
-    const error = await rejection(
-      guard.canActivate(contextOf('list', { 'x-api-key': 'key-alice' }).context),
-    );
-    expect(error).toBeInstanceOf(AuthUnavailableError);
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const error = await rejection(
+        guard.canActivate(contextOf('list', { 'x-api-key': 'key-alice' }).context),
+      );
+      expect(error).toBeInstanceOf(AuthUnavailableError);
+      // The outage is logged, naming why and never the credential.
+      expect(logged.mock.calls.map(([line]) => String(line))).toEqual([
+        'The auth store is unreachable (the store reports it is not connected): answering 503 until it is back.',
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
     store.connected = true;
     expect(guard.canActivate(contextOf('list', { 'x-api-key': 'key-alice' }).context)).toBe(true);
   });

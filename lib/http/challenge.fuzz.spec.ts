@@ -15,6 +15,7 @@ import { challenge, errorDescription, quote } from './challenge.js';
  */
 
 const RUNS = { numRuns: 10_000 };
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 
 /** Any UTF-16 code unit, lone surrogates included, with the characters that need escaping often. */
 const nasty = fc.string({
@@ -142,7 +143,7 @@ describe('challenge builder (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-2: challenge() with any auth-param values is one header-safe line that parses back', () => {
     fc.assert(
@@ -155,7 +156,7 @@ describe('challenge builder (fuzz)', () => {
       ),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-2 (RFC 6750 §3): errorDescription() keeps only %x20-21 / %x23-5B / %x5D-7E, one for one', () => {
     fc.assert(
@@ -172,7 +173,7 @@ describe('challenge builder (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it("C-2: the schemes' own challenges stay valid with any realm and error description", () => {
     fc.assert(
@@ -208,5 +209,5 @@ describe('challenge builder (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 });

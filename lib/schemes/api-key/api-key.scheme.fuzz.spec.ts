@@ -20,6 +20,7 @@ import { ApiKeyScheme } from './api-key.scheme.js';
  */
 
 const RUNS = { numRuns: 10_000 };
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 const KEY = /^[\x21-\x7e]+$/;
 const NAMES = { header: 'X-API-Key', query: 'api_key', cookie: 'session_key' } as const;
 
@@ -203,5 +204,5 @@ describe('ApiKeyScheme.read (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 });

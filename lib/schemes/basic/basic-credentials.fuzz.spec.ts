@@ -11,6 +11,7 @@ import { decodeBasicCredentials } from './basic-credentials.js';
  */
 
 const RUNS = { numRuns: 10_000 };
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -91,7 +92,7 @@ describe('decodeBasicCredentials (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-3 (RFC 7617 §2): any user-id without colon or controls and any password without controls round-trip through base64(UTF-8)', () => {
     fc.assert(
@@ -106,7 +107,7 @@ describe('decodeBasicCredentials (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-3: bytes that are not UTF-8 are credentials_invalid', () => {
     const notUtf8 = fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((b) => {
@@ -126,7 +127,7 @@ describe('decodeBasicCredentials (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-3: a payload without a colon, or with a control character, is credentials_invalid', () => {
     const control = fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f);
@@ -150,7 +151,7 @@ describe('decodeBasicCredentials (fuzz)', () => {
       ),
       RUNS,
     );
-  });
+  }, 120_000);
 });
 
 function isUtf8(bytes: Uint8Array): boolean {

@@ -15,6 +15,7 @@ import { BearerScheme } from './bearer.scheme.js';
  */
 
 const RUNS = { numRuns: 10_000 };
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const B64TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/';
 const DESCRIPTIONS = new Set([
@@ -215,5 +216,5 @@ describe('BearerScheme.read (fuzz)', () => {
       ),
       RUNS,
     );
-  });
+  }, 120_000);
 });

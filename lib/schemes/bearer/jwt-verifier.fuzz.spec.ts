@@ -14,6 +14,7 @@ import { JwtVerifier } from './jwt-verifier.js';
  */
 
 const RUNS = { numRuns: 10_000 };
+// Every property test has a 120 s timeout: jest's 5 s is too short on two busy cores.
 const SECRET = 'a-32-byte-long-shared-hs256-key!';
 const secretBytes = new TextEncoder().encode(SECRET);
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -156,7 +157,7 @@ describe('JwtVerifier (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   it('C-1: any header and claims signed with the key either verify as a valid JWT or are a 401, never another error', async () => {
     await fc.assert(
@@ -192,7 +193,7 @@ describe('JwtVerifier (fuzz)', () => {
       }),
       RUNS,
     );
-  });
+  }, 120_000);
 
   describe('a valid token, changed in any small way, is never accepted', () => {
     let tokens: string[];
@@ -299,6 +300,6 @@ describe('JwtVerifier (fuzz)', () => {
         ),
         RUNS,
       );
-    });
+    }, 120_000);
   });
 });

@@ -1,4 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -208,6 +217,82 @@ describe('JwtVerifier, JWKS options', () => {
         description: 'The access token signing key is unknown',
       });
       expect(jwks.fetches).toBe(2);
+    });
+
+    describe('non-default durations, on a fake Date (jose times the cooldown and the cache age with Date.now())', () => {
+      beforeEach(() => {
+        // Only Date is faked: sockets, timers and the fetch timeout stay real.
+        jest.useFakeTimers({
+          doNotFake: [
+            'hrtime',
+            'nextTick',
+            'performance',
+            'queueMicrotask',
+            'requestAnimationFrame',
+            'cancelAnimationFrame',
+            'requestIdleCallback',
+            'cancelIdleCallback',
+            'setImmediate',
+            'clearImmediate',
+            'setInterval',
+            'clearInterval',
+            'setTimeout',
+            'clearTimeout',
+          ],
+        });
+      });
+      afterEach(() => {
+        jest.useRealTimers();
+      });
+
+      it('jwksCooldown: 5 rejects a new kid without fetching for 5 s after a fetch, then picks it up with one fetch', async () => {
+        const start = Date.now();
+        const verifier = new JwtVerifier({ jwksUrl: jwks.url, jwksCooldown: 5 });
+        await verifier.verify(await sign(k1, 'RS256', 'k1'));
+        expect(jwks.fetches).toBe(1);
+        jwks.keys = [k1Public, k2Public];
+        jest.setSystemTime(start + 4_000);
+        await expect(
+          rejection(verifier.verify(await sign(k2, 'RS256', 'k2'))),
+        ).resolves.toMatchObject({
+          code: 'token_invalid',
+          description: 'The access token signing key is unknown',
+        });
+        expect(jwks.fetches).toBe(1);
+        // 6 s: past this cooldown, well within the default 30 s.
+        jest.setSystemTime(start + 6_000);
+        await expect(verifier.verify(await sign(k2, 'RS256', 'k2'))).resolves.toMatchObject({
+          sub: 'user-1',
+        });
+        expect(jwks.fetches).toBe(2);
+        // The fetch starts a new cooldown: another unknown kid right after it costs no fetch.
+        await expect(
+          rejection(verifier.verify(await sign(k2, 'RS256', 'k3'))),
+        ).resolves.toMatchObject({
+          description: 'The access token signing key is unknown',
+        });
+        expect(jwks.fetches).toBe(2);
+        expect(logger.lines).toEqual([]);
+      });
+
+      it('jwksCacheMaxAge: 120 trusts a fetched key set for 120 s, then fetches it again (a removed key stops)', async () => {
+        const start = Date.now();
+        const verifier = new JwtVerifier({ jwksUrl: jwks.url, jwksCacheMaxAge: 120 });
+        const token = await sign(k1, 'RS256', 'k1');
+        await verifier.verify(token);
+        jwks.keys = [k2Public];
+        jest.setSystemTime(start + 119_000);
+        await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+        expect(jwks.fetches).toBe(1);
+        // 121 s: past this cache age, well within the default 600 s.
+        jest.setSystemTime(start + 121_000);
+        await expect(rejection(verifier.verify(token))).resolves.toMatchObject({
+          code: 'token_invalid',
+          description: 'The access token signing key is unknown',
+        });
+        expect(jwks.fetches).toBe(2);
+        expect(logger.lines).toEqual([]);
+      });
     });
 
     it('jwksTimeout: a key set that never answers is a 503 after the timeout, logged once without the token', async () => {

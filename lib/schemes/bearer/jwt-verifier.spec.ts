@@ -1,4 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -420,9 +429,29 @@ describe('JwtVerifier', () => {
       });
     }
 
+    /** Nest's error log, captured: each 503 case must log its line (and print nothing). */
+    let logged: ReturnType<typeof spyOnErrors>;
+    const spyOnErrors = () =>
+      jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    /** The one line a verifier of `url` logs when its key set cannot be fetched. */
+    const expectLoggedOnce = (url: string) => {
+      expect(logged).toHaveBeenCalledTimes(1);
+      const line = String(logged.mock.calls[0]?.[0]);
+      const [start, end] = [
+        `The JSON Web Key Set ${url} cannot be fetched (`,
+        '): answering 503 until it can.',
+      ];
+      expect(line.slice(0, start.length)).toBe(start);
+      expect(line.slice(-end.length)).toBe(end);
+    };
+    beforeEach(() => {
+      logged = spyOnErrors();
+    });
+    afterEach(() => {
+      logged.mockRestore();
+    });
+
     beforeAll(async () => {
-      // The 503 cases log a line each (checked in jwt-verifier.jwks.spec.ts); keep the output clean.
-      Logger.overrideLogger(false);
       const pair = await generateKeyPair('RS256', { extractable: true });
       privateKey = pair.privateKey;
       otherKey = (await generateKeyPair('RS256')).privateKey;
@@ -499,6 +528,7 @@ describe('JwtVerifier', () => {
       expect(err).toBeInstanceOf(AuthUnavailableError);
       expect((err as AuthUnavailableError).getStatus()).toBe(503);
       expect(err).toMatchObject({ code: 'service_unavailable', scheme: 'bearer' });
+      expectLoggedOnce(`${closed}/jwks.json`);
     });
 
     it.each([
@@ -514,6 +544,7 @@ describe('JwtVerifier', () => {
         );
         expect(err).toBeInstanceOf(AuthUnavailableError);
         expect((err as AuthUnavailableError).getStatus()).toBe(503);
+        expectLoggedOnce(`${base}${path}`);
       },
     );
   });
