@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { type AuthError, AuthenticationError } from '../errors/auth.error.js';
+import { CHALLENGE_HEADERS, exposeHeadersValue } from './cors-expose.js';
 import { transportPayload } from './transport-payload.js';
 
 /** GraphQL error codes by HTTP status: Apollo's conventions, which clients switch on. */
@@ -48,6 +49,7 @@ interface ResolveInfoLike {
 
 /** The parts of a GraphQL context this module writes to: Apollo's `req`, Mercurius' `reply`. */
 interface GraphqlContextLike {
+  /** The HTTP request; on Express its response is `req.res`. */
   readonly req?: object;
   readonly reply?: {
     readonly request?: object;
@@ -94,9 +96,18 @@ export function graphqlFailure(
   failure.statusCode = status;
   if (typeof gqlContext.reply?.header === 'function') {
     if (lines.length > 0) gqlContext.reply.header('WWW-Authenticate', lines);
+    // A cross-origin script reads the challenge only when exposed (C-2.10).
+    const exposed = exposeHeadersValue(gqlContext.reply, CHALLENGE_HEADERS);
+    if (exposed !== undefined) gqlContext.reply.header('Access-Control-Expose-Headers', exposed);
   } else {
     const headers = new Map<string, string>();
     if (lines.length > 0) headers.set('www-authenticate', lines.join(', '));
+    // Apollo writes these over the response's own headers: merge with what CORS already exposes.
+    const exposed = exposeHeadersValue(
+      (gqlContext.req as { res?: unknown } | undefined)?.res,
+      CHALLENGE_HEADERS,
+    );
+    if (exposed !== undefined) headers.set('access-control-expose-headers', exposed);
     failure.extensions.http = { status, headers };
   }
   return failure;
