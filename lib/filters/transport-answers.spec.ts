@@ -88,6 +88,32 @@ describe('graphqlFailure', () => {
     expect(format({ errors: [{ originalError: new Error('other') }] }, {}).statusCode).toBe(200);
   });
 
+  it('C-7.5, C-2.10: with CORS on, the challenges of a refused operation are exposed (Apollo and Mercurius)', () => {
+    const cors = (name: string): string | undefined =>
+      name.toLowerCase() === 'access-control-allow-origin' ? 'http://app.test' : undefined;
+    const apollo = graphqlFailure(
+      missing,
+      host('graphql', [{}, {}, { req: { res: { getHeader: cors } } }, info(1)]),
+      () => CHALLENGES,
+    );
+    expect(
+      (apollo.extensions.http as { headers: Map<string, string> }).headers.get(
+        'access-control-expose-headers',
+      ),
+    ).toBe('WWW-Authenticate');
+    const headers: [string, unknown][] = [];
+    const reply = {
+      request: {},
+      getHeader: cors,
+      header: (name: string, value: unknown) => headers.push([name, value]),
+    };
+    graphqlFailure(missing, host('graphql', [{}, {}, { reply }, info(1)]), () => CHALLENGES);
+    expect(headers).toEqual([
+      ['WWW-Authenticate', CHALLENGES],
+      ['Access-Control-Expose-Headers', 'WWW-Authenticate'],
+    ]);
+  });
+
   it('C-7: no HTTP status when other root fields may answer, for nested fields, subscriptions and 403s', () => {
     for (const [error, resolveInfo] of [
       [missing, info(2)],
