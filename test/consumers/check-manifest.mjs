@@ -51,9 +51,19 @@ const required = [
   'dist/cjs/package.json',
   ...[manifest.main, manifest.module, manifest.types].map((p) => p.replace(/^\.\//, '')),
   ...exportTargets(manifest.exports),
+  ...exportTargets(manifest.typesVersions),
 ];
 for (const path of new Set(required)) {
   if (!files.has(path)) problems.push(`missing: ${path}`);
+}
+
+// `typesVersions` gives TypeScript's old `"moduleResolution": "node"` (which ignores `exports`) the
+// types of every subpath: one entry per subpath export.
+const typesPaths = manifest.typesVersions?.['*'] ?? {};
+for (const subpath of Object.keys(manifest.exports)) {
+  const name = subpath.replace(/^\.\//, '');
+  if (subpath === '.' || name === 'package.json') continue;
+  if (!typesPaths[name]) problems.push(`typesVersions["*"] has no entry for ${subpath}`);
 }
 
 const forbidden = [

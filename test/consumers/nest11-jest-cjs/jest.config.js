@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': 'ts-jest' },
+  // jose 6 is ESM-only and jest's require() loads no ES module on Node < 24.9: ts-jest compiles it.
+  transformIgnorePatterns: ['node_modules/(?!jose)'],
+};
