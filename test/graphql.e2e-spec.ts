@@ -578,7 +578,7 @@ describe.each<[string, GraphqlServer]>([
 
   describe('field resolvers that Nest would leave unguarded', () => {
     it.each<[('guards' | 'filters')[]]>([[[]], [['guards']]])(
-      'C-7.1: a covered field resolver with fieldResolverEnhancers %j stops the start-up',
+      'C-7.10: a covered field resolver with fieldResolverEnhancers %j stops the start-up',
       async (enhancers) => {
         await expect(
           createGraphqlApp(server, { fieldResolverEnhancers: enhancers }),
