@@ -64,3 +64,29 @@ export {
   type RedisClientLike,
   type RedisSubscriberLike,
 } from './stores/redis-auth.store.js';
+export {
+  ApiKeys,
+  type ApiKeyGrant,
+  type ApiKeyPrincipalFields,
+  type ApiKeyPrincipalMapper,
+  type ApiKeyRotation,
+  type ApiKeysOptions,
+  type ApiKeyValidator,
+  type IssuedApiKey,
+  type LegacyApiKeyGrant,
+  type LegacyApiKeyOptions,
+  type VerificationInvalidator,
+} from './api-keys/api-keys.js';
+export {
+  apiKeyPattern,
+  formatApiKey,
+  parseApiKey,
+  type ApiKeyParts,
+  type ParsedApiKey,
+} from './api-keys/api-key-format.js';
+export type {
+  ApiKeyChanges,
+  ApiKeyRecord,
+  ApiKeyRepository,
+} from './api-keys/api-key-repository.js';
+export { MemoryApiKeyRepository } from './api-keys/memory-api-key.repository.js';

@@ -12,7 +12,7 @@ function stringArray(value: unknown): string[] | undefined {
 
 /**
  * The sample's `AuthModule` options: Basic against the users table, Bearer JWTs signed by the
- * sample, API keys in the `X-API-Key` header or the `api_key` query
+ * sample, API keys (the library's `ApiKeys`) in the `X-API-Key` header or the `api_key` query
  * parameter. Every route without `@Auth()` requires Bearer (`default`), so a forgotten decorator
  * fails closed; public routes say `@Public()`.
  */
@@ -53,18 +53,14 @@ export function createAuthOptions(
     apiKey: {
       header: 'X-API-Key',
       query: 'api_key',
-      validate(key): SamplePrincipal | null {
-        const grant = apiKeys.find(key);
-        const owner = grant && users.find(grant.owner);
-        return owner
-          ? {
-              id: owner.username,
-              username: owner.username,
-              roles: owner.roles,
-              scopes: grant.scopes,
-            }
-          : null;
-      },
+      // The library's ApiKeys (docs/api-keys.md): malformed or mistyped keys are refused before
+      // any lookup; the seeded demo key, older than the format, is verified as a legacy key.
+      // The principal: the key's owner (`id`) and scopes, plus the owner's name and current roles;
+      // a key whose owner no longer exists is refused.
+      validate: apiKeys.keys.validator((record) => {
+        const owner = users.find(record.owner);
+        return owner ? { username: owner.username, roles: owner.roles } : null;
+      }),
     },
   };
 }
