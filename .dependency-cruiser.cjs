@@ -21,7 +21,7 @@ module.exports = {
       name: 'leaves-stay-leaves',
       severity: 'error',
       comment: 'Schemes, HTTP parsing, errors, stores and the cache are driven, they do not drive.',
-      from: { path: '^lib/(schemes|http|errors|stores|cache|logging)/' },
+      from: { path: '^lib/(schemes|http|errors|stores|cache|logging|api-keys)/' },
       to: { path: '^lib/(core|options|guards|filters|transports|decorators|openapi|testing)/' },
     },
     {

@@ -286,4 +286,23 @@ describe('VerificationCache', () => {
     expect(calls.count).toBe(1);
     expect(cache.recall(cache.keyOf('bearer', 'tok'))).toEqual({ principal: { id: 'alice' } });
   });
+
+  it('C-1.2: a verification that overlapped an invalidation is not remembered, and later requests do not join it', async () => {
+    const cache = new VerificationCache();
+    const first = heldVerifier();
+    const second = heldVerifier();
+    // The key's record was read as valid; before the verdict, the key is revoked everywhere.
+    const running = cache.verify('apiKey', { material: 'k' }, first.verify);
+    cache.invalidate('bob');
+    // A request after the revocation starts its own verification.
+    const after = cache.verify('apiKey', { material: 'k' }, second.verify);
+    expect([first.calls.count, second.calls.count]).toEqual([1, 1]);
+    first.release({ id: 'bob' });
+    await expect(running).resolves.toEqual({ id: 'bob' });
+    expect(cache.recall(cache.keyOf('apiKey', 'k'))).toBeUndefined();
+    second.release({ id: 'bob' });
+    await expect(after).resolves.toEqual({ id: 'bob' });
+    // The verification that began after the invalidation is remembered as usual.
+    expect(cache.recall(cache.keyOf('apiKey', 'k'))).toEqual({ principal: { id: 'bob' } });
+  });
 });

@@ -50,6 +50,8 @@ export class VerificationCache {
   private readonly credentialKey = new CredentialKey();
   private readonly entries: LRUCache<string, Verdict>;
   private readonly inFlight = new Map<string, Promise<AuthPrincipal>>();
+  /** Counts invalidations, so that a verification that overlapped one is not remembered. */
+  private invalidations = 0;
   private readonly keysByPrincipal = new Map<string, Set<string>>();
   private readonly ttlMs: number;
   private readonly failureTtlMs: number;
@@ -139,11 +141,16 @@ export class VerificationCache {
     verify: () => Promise<AuthPrincipal>,
     expiresAt: (() => number | undefined) | undefined,
   ): Promise<AuthPrincipal> {
-    const verification = verify().finally(() => this.inFlight.delete(key));
+    // An invalidation while this runs may concern its principal (a key revoked after its record was
+    // read): then the verdict is not remembered.
+    const invalidations = this.invalidations;
+    const verification = verify().finally(() => {
+      if (this.inFlight.get(key) === verification) this.inFlight.delete(key);
+    });
     this.inFlight.set(key, verification);
     try {
       const principal = await verification;
-      this.remember(key, principal, expiresAt?.());
+      if (this.invalidations === invalidations) this.remember(key, principal, expiresAt?.());
       return principal;
     } catch (error) {
       if (error instanceof AuthenticationError && this.failureTtlMs > 0) {
@@ -153,13 +160,21 @@ export class VerificationCache {
     }
   }
 
-  /** Forgets every remembered success of a principal (by its `id`). */
+  /**
+   * Forgets every remembered success of a principal (by its `id`). Verifications running at that
+   * moment are not remembered when they end, and later requests do not share them: whichever
+   * principal they are for, they may have read what the invalidation changed.
+   */
   invalidate(principalId: string): void {
+    this.invalidations++;
+    this.inFlight.clear();
     for (const key of [...(this.keysByPrincipal.get(principalId) ?? [])]) this.entries.delete(key);
   }
 
   /** Forgets everything. */
   clear(): void {
+    this.invalidations++;
+    this.inFlight.clear();
     this.entries.clear();
   }
 
