@@ -12,6 +12,7 @@ describe('public API', () => {
   it('nest-http-auth exports exactly these values', () => {
     expect(Object.keys(root).sort()).toEqual([
       'AUTH_ERROR_MESSAGES',
+      'ApiKeys',
       'Auth',
       'AuthConfigurationError',
       'AuthContext',
@@ -23,12 +24,16 @@ describe('public API', () => {
       'AuthUnavailableError',
       'AuthenticationError',
       'AuthorizationError',
+      'MemoryApiKeyRepository',
       'MemoryAuthStore',
       'Principal',
       'Public',
       'RedisAuthStore',
       'TooManyAttemptsError',
       'VerificationCache',
+      'apiKeyPattern',
+      'formatApiKey',
+      'parseApiKey',
       'principalFromClaims',
       'withAuthStatus',
     ]);
@@ -47,8 +52,11 @@ describe('public API', () => {
 
   it('nest-http-auth/testing exports exactly these values', () => {
     expect(Object.keys(testing).sort()).toEqual([
+      'checkAuthConformance',
+      'expectAuthConformance',
       'expectDocumentMatchesEnforcement',
       'findEnforcementDrift',
+      'mintToken',
     ]);
   });
 });

@@ -22,6 +22,16 @@ function routeId(controller: Function, handler: Function): string {
   return id;
 }
 
+/** A controller route as the explorer found it at start-up, with the plan the guard enforces on it. */
+export interface PlannedRoute {
+  readonly controller: Function;
+  readonly handler: Function;
+  /** The class of the module that declares the controller (for a `RouterModule` path). */
+  readonly module: Function | undefined;
+  /** `null`: the route is open. */
+  readonly plan: RoutePlan | null;
+}
+
 /**
  * Plans every route of the application once, while Nest instantiates providers (before
  * `createDocument()` can run):
@@ -35,6 +45,8 @@ export class AuthRoutesExplorer {
   private readonly plans = new Map<string, RoutePlan | null>();
   /** The same plans by controller and handler, for the guard. */
   private readonly byRoute = new WeakMap<Function, WeakMap<Function, RoutePlan | null>>();
+  /** Every controller route, in discovery order. */
+  private readonly planned: PlannedRoute[] = [];
 
   constructor(
     discovery: DiscoveryService,
@@ -50,7 +62,10 @@ export class AuthRoutesExplorer {
         const handler = prototype[method];
         if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
         const id = routeId(controller, handler);
-        this.plans.set(id, this.plan(controller, handler));
+        const plan = this.plan(controller, handler);
+        this.plans.set(id, plan);
+        const module = (wrapper.host?.metatype ?? undefined) as Function | undefined;
+        this.planned.push({ controller, handler, module, plan });
         const extensions = (Reflect.getMetadata(SWAGGER_EXTENSIONS, handler) ?? {}) as object;
         Reflect.defineMetadata(
           SWAGGER_EXTENSIONS,
@@ -79,5 +94,10 @@ export class AuthRoutesExplorer {
   /** The plan of the route an operation documents: `null` for an open route, `undefined` if unknown. */
   planOf(routeId: string): RoutePlan | null | undefined {
     return this.plans.get(routeId);
+  }
+
+  /** Every controller route with its plan, in discovery order (read-only: for `nest-http-auth/testing`). */
+  routes(): readonly PlannedRoute[] {
+    return this.planned;
   }
 }
