@@ -50,6 +50,9 @@ setup() {
   shift 2
   local dir="$work/$name"
   mkdir -p "$dir"
+  # The test projects share their app and its test (test/consumers/shared/); each has its own
+  # configuration and test-globals.ts.
+  if [ -f "$here/$name/test-globals.ts" ]; then cp "$here/shared/"*.ts "$dir/"; fi
   cp -R "$here/$name/." "$dir/"
   printf '{ "name": "%s", "private": true, "type": "%s" }\n' "consumer-$name" "$type" >"$dir/package.json"
   (cd "$dir" && npm install --no-audit --no-fund --no-package-lock --prefer-offline \

@@ -4,4 +4,6 @@ module.exports = {
   transform: { '^.+\\.(t|j)s$': 'ts-jest' },
   // jose 6 is ESM-only and jest's require() loads no ES module on Node < 24.9: ts-jest compiles it.
   transformIgnorePatterns: ['node_modules/(?!jose)'],
+  // The shared test imports './app.js' (ES module style); in CommonJS that is './app'.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };

@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import { documentAuth } from 'nest-http-auth/openapi';
 import { expectDocumentMatchesEnforcement } from 'nest-http-auth/testing';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// The runner's globals (vitest or jest), from the project's own test-globals.ts.
+import { afterAll, beforeAll, describe, it } from './test-globals.js';
 import { AppModule } from './app.js';
 
 describe('GET /me', () => {

@@ -1,0 +1,2 @@
+/** The test runner's globals for the shared test (test/consumers/shared/app.test.ts). */
+export { afterAll, beforeAll, describe, it } from 'vitest';
