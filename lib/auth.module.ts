@@ -12,11 +12,13 @@ import { VerificationCache } from './cache/verification-cache.js';
 import { FieldResolverCheck } from './guards/field-resolver-check.js';
 import { TransportBindings } from './guards/transport-bindings.js';
 import { UpgradeRequests } from './transports/upgrade-requests.js';
+import { ProtectedResourceMetadataRoute } from './well-known/protected-resource-metadata.route.js';
 
 /**
  * HTTP authentication for the whole application: `AuthModule.forRoot({ realm, basic, bearer,
  * apiKey, default })` or `forRootAsync({ useFactory, inject })`. Registers the schemes (also as
- * passport strategies), the global {@link AuthGuard} and the {@link AuthExceptionFilter}.
+ * passport strategies), the global {@link AuthGuard} and the {@link AuthExceptionFilter}; with
+ * `resourceMetadata`, it serves `GET /.well-known/oauth-protected-resource` (RFC 9728).
  */
 @Module({
   imports: [DiscoveryModule],
@@ -37,6 +39,7 @@ import { UpgradeRequests } from './transports/upgrade-requests.js';
     TransportBindings,
     FieldResolverCheck,
     UpgradeRequests,
+    ProtectedResourceMetadataRoute,
   ],
   exports: [
     AUTH_CONFIG,

@@ -35,6 +35,7 @@ export type {
   ApiKeySchemeOptions,
   AuthModuleOptions,
   BasicSchemeOptions,
+  BearerMethod,
   BearerSchemeOptions,
   CacheOptions,
   ErrorFormat,
@@ -43,6 +44,7 @@ export type {
   MaybePromise,
   PassportSchemeOptions,
   PlatformRequest,
+  ResourceMetadataOptions,
   SecuritySchemeDefinition,
 } from './interfaces/auth-options.interface.js';
 export type {
@@ -56,6 +58,7 @@ export type { RpcOptions } from './interfaces/auth-options.interface.js';
 export type { TransportRequest } from './transports/transport-request.js';
 export type { TransportErrorPayload } from './filters/transport-payload.js';
 export { withAuthStatus } from './filters/with-auth-status.js';
+export type { ProtectedResourceMetadata } from './well-known/protected-resource-metadata.js';
 export type { AuthStore, WindowCount } from './stores/auth-store.interface.js';
 export { MemoryAuthStore } from './stores/memory-auth.store.js';
 export {

@@ -5,7 +5,12 @@ import type { INestApplication } from '@nestjs/common';
 import { runClientFlow } from '../sample/client/client-flow.js';
 import { freePort } from '../sample/client/sample-process.js';
 import { parseChallenges } from '../sample/client/www-authenticate.js';
-import { CHALLENGE, createTestSample, type Platform } from './sample/sample-app.js';
+import {
+  CHALLENGE,
+  createTestSample,
+  RESOURCE_METADATA_URL,
+  type Platform,
+} from './sample/sample-app.js';
 
 /*
  * `npm run sample:client`'s flow (sample/README.md, "A client that refreshes"), in-process against
@@ -79,6 +84,7 @@ describe('parseChallenges (the client reads WWW-Authenticate as fetch joins it)'
           realm: 'sample',
           error: 'invalid_token',
           error_description: 'The access token expired',
+          resource_metadata: RESOURCE_METADATA_URL,
         },
         text: CHALLENGE.rejected('The access token expired'),
       },

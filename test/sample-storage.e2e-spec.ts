@@ -121,6 +121,7 @@ describe('sample configuration', () => {
     expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
       adapter: 'express',
       database: 'sample/data/sample.sqlite',
       jwtSecretGenerated: true,
@@ -140,6 +141,7 @@ describe('sample configuration', () => {
       loadConfig({
         PORT: '8080',
         HOST: '0.0.0.0',
+        PUBLIC_URL: 'https://api.example.com/sample/',
         ADAPTER: 'fastify',
         SAMPLE_DB: ':memory:',
         JWT_SECRET: TEST_JWT_SECRET,
@@ -153,6 +155,7 @@ describe('sample configuration', () => {
     ).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      publicUrl: 'https://api.example.com/sample',
       adapter: 'fastify',
       database: ':memory:',
       jwtSecret: TEST_JWT_SECRET,
@@ -164,6 +167,17 @@ describe('sample configuration', () => {
       failureWindow: 300,
       redisUrl: 'redis://127.0.0.1:6379',
     });
+  });
+
+  it('PUBLIC_URL defaults to http://HOST:PORT, a browser-reachable address for a wildcard HOST', () => {
+    expect(loadConfig({ HOST: 'api.internal', PORT: '8080' }).publicUrl).toBe(
+      'http://api.internal:8080',
+    );
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');
+    expect(loadConfig({ HOST: '0.0.0.0' }).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ PUBLIC_URL: 'https://api.example.com' }).publicUrl).toBe(
+      'https://api.example.com',
+    );
   });
 
   it.each<[Record<string, string>, string]>([
@@ -187,6 +201,15 @@ describe('sample configuration', () => {
       'AUTH_FAILURE_WINDOW must be an integer from 1 to 315360000 (got "soon")',
     ],
     [{ AUTH_REALM: 'caf\u00e9' }, 'AUTH_REALM must be printable ASCII (got "caf\u00e9")'],
+    ...[
+      'api.example.com',
+      'ftp://api.example.com',
+      'https://api.example.com/?x=1',
+      'https://u:p@api.example.com',
+    ].map((url): [Record<string, string>, string] => [
+      { PUBLIC_URL: url },
+      `PUBLIC_URL must be an absolute http or https URL without user name, query or fragment, e.g. https://api.example.com (got ${JSON.stringify(url)})`,
+    ]),
     [
       { JWT_SECRET: 'short-secret' },
       'JWT_SECRET must be at least 32 bytes for HS256 (got 12 bytes)',

@@ -16,6 +16,8 @@ import {
   CHALLENGE,
   createTestSample,
   login,
+  PUBLIC_URL,
+  RESOURCE_METADATA_URL,
   signAccessToken,
   type Platform,
 } from './sample/sample-app.js';
@@ -468,6 +470,46 @@ describe.each<[Platform]>([['express'], ['fastify']])('sample on %s', (platform)
       expectAuthFailure(await http().get('/admin/users'), 'credentials_missing', [BEARER]);
       const res = await http().get('/admin/users').set('Authorization', basicOf(ALICE));
       expectAuthFailure(res, 'credentials_missing', [BEARER]);
+    });
+  });
+
+  describe('GET /.well-known/oauth-protected-resource (public, RFC 9728)', () => {
+    it("C-2.11: 200 application/json: resource = PUBLIC_URL, the sample's name and docs, header tokens", async () => {
+      const res = await http().get('/.well-known/oauth-protected-resource');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json(;|$)/);
+      expect(res.body).toEqual({
+        resource: PUBLIC_URL,
+        bearer_methods_supported: ['header'],
+        resource_name: 'nest-http-auth sample',
+        resource_documentation: `${PUBLIC_URL}/docs`,
+      });
+    });
+
+    it('C-2.11: is the URL every Bearer challenge names, and needs no credentials under the Bearer default', async () => {
+      expect(challenges(await http().get('/me'))[0]).toContain(
+        `resource_metadata="${RESOURCE_METADATA_URL}"`,
+      );
+      const res = await http()
+        .get(new URL(RESOURCE_METADATA_URL).pathname)
+        .set('Authorization', bearer('not-a-token'));
+      expect(res.status).toBe(200);
+      expect((res.body as { resource: string }).resource).toBe(PUBLIC_URL);
+    });
+
+    it('C-2.11: follows PUBLIC_URL, with its path (RFC 9728 §3.1)', async () => {
+      const other = await createTestSample(platform, { PUBLIC_URL: 'https://api.example.com/v1' });
+      try {
+        const otherHttp = request(other.getHttpServer() as Parameters<typeof request>[0]);
+        const res = await otherHttp.get('/.well-known/oauth-protected-resource/v1');
+        expect(res.status).toBe(200);
+        expect((res.body as { resource: string }).resource).toBe('https://api.example.com/v1');
+        expect(challenges(await otherHttp.get('/admin/users'))).toEqual([
+          'Bearer realm="sample", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/v1"',
+        ]);
+      } finally {
+        await other.close();
+      }
     });
   });
 });

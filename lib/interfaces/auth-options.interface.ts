@@ -25,7 +25,10 @@ export interface BasicSchemeOptions {
   ): MaybePromise<ValidateResult>;
 }
 
-/** JWT verification of bearer tokens, done with jose. Exactly one key source must be given. */
+/**
+ * JWT verification of bearer tokens, done with jose. Exactly one key source must be given:
+ * `secret`, `publicKey`, `jwksUrl`, or `discovery: true` with an `issuer`.
+ */
 export interface JwtVerificationOptions {
   /** Shared secret for HS256/384/512; at least as many bytes as the hash (32 for HS256). */
   readonly secret?: string | Uint8Array | KeyObject;
@@ -34,28 +37,57 @@ export interface JwtVerificationOptions {
   /** URL of a JSON Web Key Set, fetched and cached by jose. */
   readonly jwksUrl?: string | URL;
   /**
-   * With `jwksUrl`: seconds to wait for the key set before answering 503. Default 5 (jose's).
+   * Take the key set from the authorization server's metadata, as an OAuth 2.0 resource server
+   * does: `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0), else
+   * `/.well-known/oauth-authorization-server` inserted before the issuer's path (RFC 8414 §3.1).
+   * Needs `issuer` (one URL). The document's `issuer` must be identical to it, else every token is
+   * answered 503 and the mismatch is logged (fail closed); its `jwks_uri` is the key set. Nothing
+   * is fetched before the first token, so the server need not be up at start-up; unreachable, it
+   * is a 503 with `Retry-After`, as for `jwksUrl`. The `jwks*` options apply to the document too:
+   * it is kept `jwksCacheMaxAge`, and fetched again for a token with an unknown `kid` once
+   * `jwksCooldown` has passed. A key source of its own (instead of `secret`, `publicKey` or
+   * `jwksUrl`). Default false.
+   */
+  readonly discovery?: boolean;
+  /**
+   * With `jwksUrl` or `discovery`: seconds to wait for the key set (and the metadata document)
+   * before answering 503. Default 5 (jose's).
    */
   readonly jwksTimeout?: number;
   /**
-   * With `jwksUrl`: after a fetch, seconds during which a token with an unknown `kid` is rejected
-   * without fetching the key set again (so that made-up `kid`s cannot make every request fetch).
-   * A key added to the set is picked up by the first token that uses it after this. Default 30.
+   * With `jwksUrl` or `discovery`: after a fetch, seconds during which a token with an unknown
+   * `kid` is rejected without fetching the key set (or the metadata document) again, so that
+   * made-up `kid`s cannot make every request fetch. A key added to the set is picked up by the
+   * first token that uses it after this. Default 30.
    */
   readonly jwksCooldown?: number;
   /**
-   * With `jwksUrl`: seconds a fetched key set is trusted; after that the next token fetches it
-   * again (a key removed from the set stops working). Default 600.
+   * With `jwksUrl` or `discovery`: seconds a fetched key set (and metadata document) is trusted;
+   * after that the next token fetches it again (a key removed from the set stops working).
+   * Default 600.
    */
   readonly jwksCacheMaxAge?: number;
+  /**
+   * Enforce a token profile. `'rfc9068'`: JWT access tokens (RFC 9068), as OAuth 2.0 authorization
+   * servers issue them for a resource indicator (RFC 8707): the header's `typ` must be `at+jwt` (or
+   * `application/at+jwt`), so an ID token or another JWT sent as an access token is refused
+   * (`token_invalid`, "not an access token"); `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and
+   * `jti` are required (`sub`, `client_id` and `jti` non-empty strings). Needs `issuer` and
+   * `audience`: this API's resource identifier, the `resource` clients request tokens for. The
+   * default claim mapping reads the scopes from `scope`. Default: no profile.
+   */
+  readonly profile?: 'rfc9068';
   /**
    * Accepted `alg` values, pinned: never taken from the token. Default: `HS256` for a secret, the
    * key's own algorithm for a public key, `RS256` for a JWKS.
    */
   readonly algorithms?: readonly string[];
-  /** Required `iss`. */
+  /** Required `iss`. With `discovery`: the issuer whose metadata names the key set (one URL). */
   readonly issuer?: string | readonly string[];
-  /** Required `aud` (one of). */
+  /**
+   * Required `aud` (one of). For access tokens of an OAuth 2.0 authorization server: this API's
+   * resource identifier (the RFC 8707 resource indicator the client asks the token for).
+   */
   readonly audience?: string | readonly string[];
   /** Allowed clock skew for `exp`/`nbf`, in seconds. Default 0. */
   readonly clockTolerance?: number;
@@ -174,6 +206,45 @@ export interface RpcOptions {
   credentials?(data: unknown, context: unknown): Readonly<Record<string, unknown>> | undefined;
 }
 
+/** How a client may send a Bearer token: RFC 9728 §2 `bearer_methods_supported` (RFC 6750 §2.1–2.3). */
+export type BearerMethod = 'header' | 'body' | 'query';
+
+/**
+ * OAuth 2.0 Protected Resource Metadata (RFC 9728): with this option the module serves the
+ * resource's metadata document at `GET /.well-known/oauth-protected-resource` (and at the
+ * path-suffixed form of RFC 9728 §3.1 when the resource has a path), to anyone and outside the
+ * OpenAPI document, and every Bearer challenge names it in `resource_metadata` (RFC 9728 §5.1).
+ * Needs the Bearer scheme. The field names follow the RFC's (`resource`, `authorization_servers`, …).
+ */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier (`resource`, RFC 9728 §1.2): an absolute `https` URL (`http` for
+   * development) without query or fragment, e.g. `https://api.example.com` or
+   * `https://api.example.com/v1`; its path may contain letters, digits and `- . _ ~` between slashes.
+   */
+  readonly resource: string;
+  /** Issuer identifiers of the authorization servers whose tokens the resource accepts (`authorization_servers`). */
+  readonly authorizationServers?: readonly string[];
+  /**
+   * `scopes_supported`. Default: every scope that an `@Auth()` accepting Bearer requires, over
+   * all controller routes (left out when there is none).
+   */
+  readonly scopesSupported?: readonly string[];
+  /**
+   * `bearer_methods_supported`, each enabled in the Bearer options. Default: `header`, then `body`
+   * with `bearer.allowBody` and `query` with `bearer.allowQuery`.
+   */
+  readonly bearerMethodsSupported?: readonly BearerMethod[];
+  /** A human-readable name of the resource (`resource_name`). */
+  readonly resourceName?: string;
+  /** URL of the resource's human-readable documentation (`resource_documentation`). */
+  readonly resourceDocumentation?: string;
+  /** URL of the resource's policy on how clients may use its data (`resource_policy_uri`). */
+  readonly resourcePolicyUri?: string;
+  /** URL of the resource's terms of service (`resource_tos_uri`). */
+  readonly resourceTosUri?: string;
+}
+
 /** Body format of error responses. */
 export type ErrorFormat = 'json' | 'problem+json';
 
@@ -217,6 +288,11 @@ export interface AuthModuleOptions {
   readonly documentationUrl?: string;
   /** How microservice messages carry credentials (default: they carry none). */
   readonly rpc?: RpcOptions;
+  /**
+   * Serve OAuth 2.0 Protected Resource Metadata (RFC 9728) and name it in Bearer challenges
+   * (`resource_metadata`). Off unless given.
+   */
+  readonly resourceMetadata?: ResourceMetadataOptions;
 }
 
 /** Re-exported for convenience in callbacks. */

@@ -3,11 +3,19 @@ import { AuthConfigurationError } from '../errors/auth-configuration.error.js';
 import type { AuthRequirement } from '../interfaces/auth-metadata.interface.js';
 import type {
   AuthModuleOptions,
+  BearerMethod,
+  BearerSchemeOptions,
   CacheOptions,
   ErrorFormat,
+  ResourceMetadataOptions,
   RpcOptions,
   ThrottleOptions,
 } from '../interfaces/auth-options.interface.js';
+import {
+  PROTECTED_RESOURCE_METADATA_PATH,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+} from '../http/well-known.js';
 import type { AuthStore } from '../stores/auth-store.interface.js';
 import { FailClosedStore } from '../stores/fail-closed.store.js';
 import { MemoryAuthStore } from '../stores/memory-auth.store.js';
@@ -38,6 +46,23 @@ export interface ResolvedAuthOptions {
   readonly throttle: FailureThrottle | undefined;
   /** How microservice messages carry credentials. */
   readonly rpc: RpcOptions | undefined;
+  /** Protected resource metadata (RFC 9728), when configured. */
+  readonly resourceMetadata: ResolvedResourceMetadata | undefined;
+}
+
+/** The `resourceMetadata` option as validated, with what the module derives from it (RFC 9728). */
+export interface ResolvedResourceMetadata {
+  /** The option as configured. */
+  readonly options: ResourceMetadataOptions;
+  /** The metadata URL that every Bearer challenge names in `resource_metadata` (RFC 9728 §5.1). */
+  readonly url: string;
+  /**
+   * The paths the document is served at: `/.well-known/oauth-protected-resource`, and the
+   * path-suffixed form (RFC 9728 §3.1) when the resource identifier has a path.
+   */
+  readonly paths: readonly string[];
+  /** `bearer_methods_supported`: as configured, else derived from the Bearer options. */
+  readonly bearerMethods: readonly BearerMethod[];
 }
 
 const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
@@ -85,6 +110,140 @@ function checkThrottleOptions(throttle: ThrottleOptions): void {
     requireFunction(throttle, 'clientKey', 'throttle.clientKey');
 }
 
+const BEARER_METHODS: readonly BearerMethod[] = ['header', 'body', 'query'];
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and backslash. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** Resource paths the module can serve literally on Express and Fastify (no route syntax). */
+const RESOURCE_PATH = /^(?:\/[A-Za-z0-9._~-]+)*\/?$/;
+
+/**
+ * An absolute http(s) URL without credentials or fragment (and without a query unless allowed),
+ * or `undefined`.
+ */
+function httpUrl(value: unknown, query: boolean): URL | undefined {
+  if (typeof value !== 'string' || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  const ok =
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.username === '' &&
+    url.password === '' &&
+    !value.includes('#') &&
+    (query || !value.includes('?'));
+  return ok ? url : undefined;
+}
+
+/** Throws unless `value` is an array of distinct strings that each pass `valid`. */
+function checkList(
+  value: unknown,
+  valid: (item: string) => boolean,
+  path: string,
+  what: string,
+): void {
+  const ok =
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'string' && valid(item)) &&
+    new Set(value).size === value.length;
+  if (!ok) {
+    throw new AuthConfigurationError(
+      `${path} must be an array of distinct ${what}, got ${JSON.stringify(value)}.`,
+    );
+  }
+}
+
+/** The Bearer methods a configuration enables, in the order header, body, query. */
+function enabledBearerMethods(bearer: BearerSchemeOptions): BearerMethod[] {
+  return BEARER_METHODS.filter(
+    (method) =>
+      method === 'header' ||
+      (method === 'body' && bearer.allowBody === true) ||
+      (method === 'query' && bearer.allowQuery === true),
+  );
+}
+
+/** Validates `resourceMetadata` (RFC 9728 §2) and derives the metadata URL, paths and Bearer methods. */
+function resolveResourceMetadata(
+  metadata: ResourceMetadataOptions,
+  bearer: BearerSchemeOptions | undefined,
+): ResolvedResourceMetadata {
+  const path = 'resourceMetadata';
+  if (metadata === null || typeof metadata !== 'object')
+    throw new AuthConfigurationError(`${path} must be an object: { resource, … }.`);
+  if (!bearer) {
+    throw new AuthConfigurationError(
+      `${path} needs the bearer scheme: it tells clients where to get Bearer tokens for this resource (RFC 9728).`,
+    );
+  }
+  const resource = httpUrl(metadata.resource, false);
+  if (!resource) {
+    throw new AuthConfigurationError(
+      `${path}.resource must be an absolute https or http URL without query, fragment or credentials, got ${JSON.stringify(metadata.resource)}.`,
+    );
+  }
+  if (!RESOURCE_PATH.test(resource.pathname)) {
+    throw new AuthConfigurationError(
+      `${path}.resource: its path may only contain letters, digits and - . _ ~ between slashes, got ${JSON.stringify(resource.pathname)}.`,
+    );
+  }
+  const { authorizationServers, scopesSupported, bearerMethodsSupported } = metadata;
+  if (authorizationServers !== undefined) {
+    checkList(
+      authorizationServers,
+      (item) => httpUrl(item, false) !== undefined,
+      `${path}.authorizationServers`,
+      'issuer URLs (absolute https or http, without query or fragment)',
+    );
+  }
+  if (scopesSupported !== undefined) {
+    checkList(
+      scopesSupported,
+      (item) => SCOPE_TOKEN.test(item),
+      `${path}.scopesSupported`,
+      'scope tokens (RFC 6749 §3.3: printable ASCII without space, " or \\)',
+    );
+  }
+  const enabled = enabledBearerMethods(bearer);
+  if (bearerMethodsSupported !== undefined) {
+    checkList(
+      bearerMethodsSupported,
+      (item) => (BEARER_METHODS as readonly string[]).includes(item),
+      `${path}.bearerMethodsSupported`,
+      "methods 'header', 'body' or 'query'",
+    );
+    if (bearerMethodsSupported.length === 0)
+      throw new AuthConfigurationError(`${path}.bearerMethodsSupported must not be empty.`);
+    const off = bearerMethodsSupported.find((method) => !enabled.includes(method));
+    if (off !== undefined) {
+      throw new AuthConfigurationError(
+        `${path}.bearerMethodsSupported lists '${off}', which needs bearer.${off === 'body' ? 'allowBody' : 'allowQuery'}.`,
+      );
+    }
+  }
+  if (
+    metadata.resourceName !== undefined &&
+    (typeof metadata.resourceName !== 'string' || metadata.resourceName.trim() === '')
+  ) {
+    throw new AuthConfigurationError(`${path}.resourceName must be a non-empty string.`);
+  }
+  for (const key of ['resourceDocumentation', 'resourcePolicyUri', 'resourceTosUri'] as const) {
+    const value = metadata[key];
+    if (value !== undefined && !httpUrl(value, true)) {
+      throw new AuthConfigurationError(
+        `${path}.${key} must be an absolute https or http URL, got ${JSON.stringify(value)}.`,
+      );
+    }
+  }
+  const suffixed = protectedResourceMetadataPath(resource);
+  return {
+    options: metadata,
+    url: protectedResourceMetadataUrl(resource),
+    paths:
+      suffixed === PROTECTED_RESOURCE_METADATA_PATH
+        ? [suffixed]
+        : [PROTECTED_RESOURCE_METADATA_PATH, suffixed],
+    bearerMethods: bearerMethodsSupported ?? enabled,
+  };
+}
+
 const STORE_METHODS = [
   'increment',
   'count',
@@ -114,7 +273,7 @@ function checkOptions(options: AuthModuleOptions): void {
     const { jwt } = bearer;
     if (!jwt && bearer.validate === undefined) {
       throw new AuthConfigurationError(
-        'bearer needs `jwt` (with a secret, publicKey or jwksUrl) or a `validate` function for opaque tokens.',
+        'bearer needs `jwt` (with a secret, publicKey, jwksUrl or discovery) or a `validate` function for opaque tokens.',
       );
     }
     if (bearer.validate !== undefined) requireFunction(bearer, 'validate', 'bearer.validate');
@@ -188,10 +347,13 @@ function buildSchemes(
   options: AuthModuleOptions,
   realm: string,
   store: AuthStore,
+  resourceMetadata: ResolvedResourceMetadata | undefined,
 ): Map<string, AuthScheme> {
   const schemes = new Map<string, AuthScheme>();
   if (options.basic) schemes.set('basic', new BasicScheme(realm, options.basic));
-  if (options.bearer) schemes.set('bearer', new BearerScheme(realm, options.bearer, store));
+  if (options.bearer) {
+    schemes.set('bearer', new BearerScheme(realm, options.bearer, store, resourceMetadata?.url));
+  }
   if (options.apiKey) schemes.set('apiKey', new ApiKeyScheme(realm, options.apiKey));
   for (const [name, scheme] of Object.entries(options.schemes ?? {}))
     schemes.set(name, new PassportScheme(name, scheme));
@@ -207,8 +369,12 @@ function buildSchemes(
 export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOptions {
   checkOptions(options);
   const realm = options.realm ?? DEFAULT_REALM;
+  const resourceMetadata =
+    options.resourceMetadata === undefined
+      ? undefined
+      : resolveResourceMetadata(options.resourceMetadata, options.bearer);
   const store = new FailClosedStore(options.store ?? new MemoryAuthStore());
-  const schemes = buildSchemes(options, realm, store);
+  const schemes = buildSchemes(options, realm, store, resourceMetadata);
   const globalRequirement =
     options.default && options.default.length > 0
       ? toRequirement(options.default, false)
@@ -227,5 +393,6 @@ export function resolveAuthOptions(options: AuthModuleOptions): ResolvedAuthOpti
     store,
     throttle: options.throttle ? new FailureThrottle(store, options.throttle) : undefined,
     rpc: options.rpc,
+    resourceMetadata,
   };
 }

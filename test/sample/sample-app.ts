@@ -19,16 +19,25 @@ export const [ALICE, BOB] = DEMO_USERS;
 /** The seeded API key (bob's, `reports:read`). */
 export const API_KEY = DEMO_API_KEY.key;
 
+/** The resource identifier of the test instances: `PUBLIC_URL`'s default, `http://HOST:PORT`. */
+export const PUBLIC_URL = 'http://127.0.0.1:3000';
+
+/** Where the test instances' protected resource metadata is (RFC 9728 §3.1, CONTRACT C-2.11). */
+export const RESOURCE_METADATA_URL = `${PUBLIC_URL}/.well-known/oauth-protected-resource`;
+
+/** The auth-param that ends every Bearer challenge of the sample (CONTRACT C-2.11). */
+const RESOURCE_METADATA = `resource_metadata="${RESOURCE_METADATA_URL}"`;
+
 /** The challenges of the sample (realm `sample`), CONTRACT C-2. */
 export const CHALLENGE = {
   basic: 'Basic realm="sample", charset="UTF-8"',
-  bearer: 'Bearer realm="sample"',
+  bearer: `Bearer realm="sample", ${RESOURCE_METADATA}`,
   apiKeyHeader: 'ApiKey realm="sample", in="header", name="X-API-Key"',
   apiKeyQuery: 'ApiKey realm="sample", in="query", name="api_key"',
-  forbidden: 'Bearer realm="sample", error="insufficient_scope"',
+  forbidden: `Bearer realm="sample", error="insufficient_scope", ${RESOURCE_METADATA}`,
   /** A presented Bearer token that was rejected, and why. */
   rejected: (description: string): string =>
-    `Bearer realm="sample", error="invalid_token", error_description="${description}"`,
+    `Bearer realm="sample", error="invalid_token", error_description="${description}", ${RESOURCE_METADATA}`,
 } as const;
 
 /**

@@ -63,23 +63,35 @@ export class BearerScheme
 {
   override readonly name = 'bearer';
   private readonly jwt: JwtVerifier | undefined;
-  /** Whether tokens are verified with keys fetched from a JWKS URL (503 while it is unreachable). */
+  /** Whether tokens are verified with fetched keys (a JWKS, discovery): 503 while they are unreachable. */
   readonly remote: boolean;
   private readonly realmParam: AuthParam;
+  /**
+   * Auth-params that end every Bearer challenge: `resource_metadata` when protected resource
+   * metadata is configured (RFC 9728 §5.1, docs/contract.md C-2.11), else none.
+   */
+  private readonly trailingParams: readonly AuthParam[];
   private readonly challengeLine: string;
   /** Checks what `jwt.validate` (JWT) or `validate` (opaque tokens) returns. */
   private readonly results: PrincipalCheck;
 
+  /**
+   * @param resourceMetadataUrl the URL of the resource's protected resource metadata (RFC 9728),
+   *   named by `resource_metadata` in every challenge
+   */
   constructor(
     realm: string,
     private readonly options: BearerSchemeOptions,
     private readonly store?: AuthStore,
+    resourceMetadataUrl?: string,
   ) {
     super({ realm });
     this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
-    this.remote = options.jwt?.jwksUrl !== undefined;
+    this.remote = this.jwt?.remote ?? false;
     this.realmParam = ['realm', realm];
-    this.challengeLine = challenge('Bearer', [this.realmParam]);
+    this.trailingParams =
+      resourceMetadataUrl === undefined ? [] : [['resource_metadata', resourceMetadataUrl]];
+    this.challengeLine = challenge('Bearer', [this.realmParam, ...this.trailingParams]);
     this.results = new PrincipalCheck(
       options.jwt ? 'bearer.jwt.validate' : 'bearer.validate',
       'bearer',
@@ -169,13 +181,13 @@ export class BearerScheme
       ['error', error.code === 'invalid_request' ? 'invalid_request' : 'invalid_token'],
     ];
     if (error.description) params.push(['error_description', errorDescription(error.description)]);
-    return [challenge('Bearer', params)];
+    return [challenge('Bearer', [...params, ...this.trailingParams])];
   }
 
   forbiddenChallenge(scopes: readonly string[]): string {
     const params: AuthParam[] = [this.realmParam, ['error', 'insufficient_scope']];
     if (this.options.discloseScopes && scopes.length > 0) params.push(['scope', scopes.join(' ')]);
-    return challenge('Bearer', params);
+    return challenge('Bearer', [...params, ...this.trailingParams]);
   }
 
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>> {

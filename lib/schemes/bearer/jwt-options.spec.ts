@@ -24,7 +24,7 @@ describe('resolveJwtOptions', () => {
       (key) => {
         const message = configurationError({ [key]: undefined });
         expect(message).toBe(
-          `nest-http-auth: bearer.jwt.${key} is undefined: ${ENV_HINT} (e.g. process.env read at import time, before the environment is loaded). bearer.jwt needs exactly one of secret, publicKey or jwksUrl.`,
+          `nest-http-auth: bearer.jwt.${key} is undefined: ${ENV_HINT} (e.g. process.env read at import time, before the environment is loaded). bearer.jwt needs exactly one of secret, publicKey or jwksUrl, or discovery: true with an issuer.`,
         );
         expect(message).not.toContain('got none');
       },
@@ -52,7 +52,7 @@ describe('resolveJwtOptions', () => {
 
     it('keeps "got none" for a configuration without any key source', () => {
       expect(configurationError({ issuer: 'https://issuer.example' })).toBe(
-        'nest-http-auth: bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got none).',
+        'nest-http-auth: bearer.jwt needs exactly one of secret, publicKey or jwksUrl, or discovery: true with an issuer (got none).',
       );
     });
   });

@@ -8,8 +8,18 @@ import {
 } from 'jose';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
+import { IssuerKeySet } from './issuer-metadata.js';
 
 const KEY_SOURCES = ['secret', 'publicKey', 'jwksUrl'] as const;
+/** How the configuration errors name the key sources. */
+const KEY_SOURCES_TEXT = 'secret, publicKey or jwksUrl, or discovery: true with an issuer';
+/**
+ * The claims RFC 9068 §2.2 requires of a JWT access token. `exp` is always required, and `iss`
+ * and `aud` are checked against the configured values.
+ */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const;
+/** The claims RFC 9068 requires that must be non-empty strings, which jose checks only for presence. */
+const RFC9068_STRING_CLAIMS = ['sub', 'client_id', 'jti'] as const;
 const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 const CURVE_ALGORITHMS: Readonly<Record<string, string>> = {
   prime256v1: 'ES256',
@@ -34,16 +44,24 @@ const JWKS_DURATIONS = [
  */
 export interface ResolvedJwtOptions {
   readonly key: KeyObject | JWTVerifyGetKey;
-  /** The key set's URL without credentials or query (for the log), when it is remote. */
+  /** The key set's URL without credentials or query (for the log), when it is `jwksUrl`. */
   readonly keySetUrl: string | undefined;
-  /** jose's verification options: the pinned algorithms, `exp` always required, `iss`/`aud`/clock tolerance. */
+  /** The key lookup through the issuer's metadata, with `discovery: true`. */
+  readonly discovery: IssuerKeySet | undefined;
+  /**
+   * jose's verification options: the pinned algorithms, `exp` always required, `iss`/`aud`/clock
+   * tolerance, and with the RFC 9068 profile `typ` and the profile's claims.
+   */
   readonly verifyOptions: JWTVerifyOptions;
+  /** Claims that must be non-empty strings once the token verified (the RFC 9068 profile). */
+  readonly stringClaims: readonly string[];
 }
 
 interface ResolvedKey {
   readonly key: KeyObject | JWTVerifyGetKey;
   readonly algorithms: readonly string[];
   readonly keySetUrl?: string;
+  readonly discovery?: IssuerKeySet;
 }
 
 function defaultAlgorithm(key: KeyObject): string {
@@ -75,8 +93,10 @@ function remoteKeySetOptions(options: JwtVerificationOptions): RemoteJWKSetOptio
   for (const [name, joseName, zeroAllowed] of JWKS_DURATIONS) {
     const seconds: unknown = options[name];
     if (seconds === undefined) continue;
-    if (options.jwksUrl === undefined) {
-      throw new AuthConfigurationError(`bearer.jwt.${name} only applies with jwksUrl.`);
+    if (options.jwksUrl === undefined && options.discovery !== true) {
+      throw new AuthConfigurationError(
+        `bearer.jwt.${name} only applies with jwksUrl or discovery.`,
+      );
     }
     if (
       typeof seconds !== 'number' ||
@@ -103,23 +123,67 @@ function noKeySource(options: JwtVerificationOptions): AuthConfigurationError {
   const undefinedKeys = KEY_SOURCES.filter((k) => Object.hasOwn(options, k));
   if (undefinedKeys.length === 0) {
     return new AuthConfigurationError(
-      'bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got none).',
+      `bearer.jwt needs exactly one of ${KEY_SOURCES_TEXT} (got none).`,
     );
   }
   const names = undefinedKeys.map((k) => `bearer.jwt.${k}`).join(' and ');
   return new AuthConfigurationError(
     `${names} ${undefinedKeys.length === 1 ? 'is' : 'are'} undefined: the key is present but its value is undefined, ` +
       'likely an environment variable read before it was set (e.g. process.env read at import time, ' +
-      'before the environment is loaded). bearer.jwt needs exactly one of secret, publicKey or jwksUrl.',
+      `before the environment is loaded). bearer.jwt needs exactly one of ${KEY_SOURCES_TEXT}.`,
   );
 }
 
+/**
+ * The issuer whose metadata `discovery` fetches: one http(s) URL without credentials, query or
+ * fragment (RFC 8414 §2), kept exactly as written since the document's `issuer` must be identical.
+ */
+function discoveryIssuer(issuer: unknown): string {
+  if (typeof issuer !== 'string') {
+    throw new AuthConfigurationError(
+      Array.isArray(issuer)
+        ? 'bearer.jwt.discovery needs one issuer, not a list: its metadata names the key set.'
+        : 'bearer.jwt.discovery needs bearer.jwt.issuer, the URL of the authorization server (e.g. https://login.example.com/realms/main).',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new AuthConfigurationError(
+      `bearer.jwt.issuer is not a URL, which discovery needs: "${issuer}".`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AuthConfigurationError(
+      `bearer.jwt.issuer must be an https: (or http:) URL for discovery, not ${url.protocol}.`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Not echoed: it holds a secret.
+    throw new AuthConfigurationError('bearer.jwt.issuer must not contain a user name or password.');
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(issuer)) {
+    throw new AuthConfigurationError(
+      `bearer.jwt.issuer must not have a query or fragment (RFC 8414 §2): "${issuer}".`,
+    );
+  }
+  return issuer;
+}
+
 function resolveKey(options: JwtVerificationOptions): ResolvedKey {
-  const sources = KEY_SOURCES.filter((k) => options[k] !== undefined);
+  const discovery: unknown = options.discovery;
+  if (discovery !== undefined && typeof discovery !== 'boolean') {
+    throw new AuthConfigurationError(
+      `bearer.jwt.discovery must be true or false, got ${JSON.stringify(discovery) ?? typeof discovery}.`,
+    );
+  }
+  const sources: string[] = KEY_SOURCES.filter((k) => options[k] !== undefined);
+  if (discovery === true) sources.push('discovery');
   if (sources.length === 0) throw noKeySource(options);
   if (sources.length > 1) {
     throw new AuthConfigurationError(
-      `bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got ${sources.join(', ')}).`,
+      `bearer.jwt needs exactly one of ${KEY_SOURCES_TEXT} (got ${sources.join(', ')}).`,
     );
   }
   const remote = remoteKeySetOptions(options);
@@ -169,6 +233,14 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
       throw new AuthConfigurationError('bearer.jwt.publicKey must be a public key.');
     return { key, algorithms: options.algorithms ?? [defaultAlgorithm(key)] };
   }
+  if (discovery === true) {
+    const keySet = new IssuerKeySet(discoveryIssuer(options.issuer), remote);
+    return {
+      key: keySet.getKey,
+      algorithms: options.algorithms ?? ['RS256'],
+      discovery: keySet,
+    };
+  }
   let url: URL;
   try {
     url = new URL(String(options.jwksUrl));
@@ -202,16 +274,48 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
  * @internal
  */
 export function resolveJwtOptions(options: JwtVerificationOptions): ResolvedJwtOptions {
-  const { key, algorithms, keySetUrl } = resolveKey(options);
+  const rfc9068 = checkProfile(options);
+  const { key, algorithms, keySetUrl, discovery } = resolveKey(options);
+  const required = [...(rfc9068 ? RFC9068_CLAIMS : ['exp']), ...(options.requiredClaims ?? [])];
   return {
     key,
     keySetUrl,
+    discovery,
     verifyOptions: {
       algorithms: [...algorithms],
       issuer: options.issuer as string | string[] | undefined,
       audience: options.audience as string | string[] | undefined,
       clockTolerance: options.clockTolerance ?? 0,
-      requiredClaims: ['exp', ...(options.requiredClaims ?? [])],
+      requiredClaims: [...new Set(required)],
+      // RFC 9068 §4: the header's typ is at+jwt (jose also accepts application/at+jwt, any case).
+      ...(rfc9068 ? { typ: 'at+jwt' } : {}),
     },
+    stringClaims: rfc9068 ? RFC9068_STRING_CLAIMS : [],
   };
+}
+
+/**
+ * Whether the RFC 9068 profile is on, checking what it needs: the resource server knows its
+ * issuer and its own identifier, the audience (RFC 9068 §4; the resource indicator of RFC 8707).
+ */
+function checkProfile(options: JwtVerificationOptions): boolean {
+  const profile: unknown = options.profile;
+  if (profile === undefined) return false;
+  if (profile !== 'rfc9068') {
+    throw new AuthConfigurationError(
+      `bearer.jwt.profile must be 'rfc9068' (JWT access tokens), got ${JSON.stringify(profile) ?? typeof profile}.`,
+    );
+  }
+  for (const name of ['issuer', 'audience'] as const) {
+    const value: unknown = options[name];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+      throw new AuthConfigurationError(
+        `bearer.jwt.profile 'rfc9068' needs bearer.jwt.${name}: ` +
+          (name === 'issuer'
+            ? 'the iss of the tokens, exactly (RFC 9068 §4).'
+            : "this API's identifier, the resource indicator clients ask tokens for (RFC 9068 §4, RFC 8707)."),
+      );
+    }
+  }
+  return true;
 }

@@ -80,10 +80,10 @@ describe('JwtVerifier, JWKS options', () => {
 
   describe('checked at construction', () => {
     it.each(['jwksTimeout', 'jwksCooldown', 'jwksCacheMaxAge'] as const)(
-      '%s only applies with jwksUrl',
+      '%s only applies with jwksUrl or discovery',
       (name) => {
         expect(configurationError({ secret: SECRET, [name]: 1 })).toBe(
-          `nest-http-auth: bearer.jwt.${name} only applies with jwksUrl.`,
+          `nest-http-auth: bearer.jwt.${name} only applies with jwksUrl or discovery.`,
         );
       },
     );

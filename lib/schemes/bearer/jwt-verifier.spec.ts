@@ -119,7 +119,7 @@ describe('JwtVerifier', () => {
 
     it('needs exactly one key source', () => {
       expect(configurationError({}).message).toBe(
-        'nest-http-auth: bearer.jwt needs exactly one of secret, publicKey or jwksUrl (got none).',
+        'nest-http-auth: bearer.jwt needs exactly one of secret, publicKey or jwksUrl, or discovery: true with an issuer (got none).',
       );
       expect(
         configurationError({ secret: SECRET, jwksUrl: 'https://example.com/jwks' }).message,

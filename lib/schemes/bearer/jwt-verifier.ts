@@ -7,6 +7,7 @@ import {
   withoutStack,
 } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
+import { fetchFailureReason, type IssuerKeySet, IssuerMetadataError } from './issuer-metadata.js';
 import { resolveJwtOptions, type ResolvedJwtOptions } from './jwt-options.js';
 
 /**
@@ -34,27 +35,15 @@ function isCanonicalCompactJws(token: string): boolean {
 /** The token's claims once its signature and registered claims checked out. */
 export type VerifiedPayload = JWTPayload & { readonly exp: number };
 
-/**
- * Why a key set could not be fetched, for the log: jose's own message (fixed sentences) or the
- * error's name, and the network error code, never anything of the token.
- */
-function unavailableReason(err: unknown): string {
-  // Duck-typed: fetch's errors come from Node's own realm, where `instanceof Error` can fail.
-  const { name, cause } = (typeof err === 'object' && err !== null ? err : {}) as {
-    name?: unknown;
-    cause?: { code?: unknown } | null;
-  };
-  const detail =
-    err instanceof errors.JOSEError ? err.message : typeof name === 'string' ? name : typeof err;
-  const code = typeof cause === 'object' && cause !== null ? cause.code : undefined;
-  return typeof code === 'string' ? `${detail}, ${code}` : detail;
-}
+/** The `error_description` of a token that is not an RFC 9068 access token (e.g. an ID token). */
+const NOT_AN_ACCESS_TOKEN = 'The token is not an access token (its typ is not at+jwt)';
 
 /** Why a token failed, as sent in `error_description` (RFC 6750 characters only). */
 function describe(err: errors.JOSEError): string {
   switch (err.code) {
     case errors.JWTClaimValidationFailed.code: {
       const { claim, reason } = err as errors.JWTClaimValidationFailed;
+      if (claim === 'typ') return NOT_AN_ACCESS_TOKEN;
       if (claim === 'nbf') return 'The access token is not valid yet';
       if (reason === 'missing') return `The access token has no ${claim} claim`;
       return `The access token ${claim} claim is not accepted`;
@@ -81,15 +70,24 @@ function describe(err: errors.JOSEError): string {
 export class JwtVerifier {
   private readonly key: ResolvedJwtOptions['key'];
   private readonly keySetUrl: string | undefined;
+  private readonly discovery: IssuerKeySet | undefined;
   private readonly verifyOptions: ResolvedJwtOptions['verifyOptions'];
+  private readonly stringClaims: readonly string[];
   private readonly log = new RateLimitedLogger();
 
   /** @throws AuthConfigurationError when the options are wrong (at start-up). */
   constructor(options: JwtVerificationOptions) {
-    const { key, keySetUrl, verifyOptions } = resolveJwtOptions(options);
+    const { key, keySetUrl, discovery, verifyOptions, stringClaims } = resolveJwtOptions(options);
     this.key = key;
     this.keySetUrl = keySetUrl;
+    this.discovery = discovery;
     this.verifyOptions = verifyOptions;
+    this.stringClaims = stringClaims;
+  }
+
+  /** Whether keys are fetched (`jwksUrl` or `discovery`), so that verification can be a 503. */
+  get remote(): boolean {
+    return this.keySetUrl !== undefined || this.discovery !== undefined;
   }
 
   /** Verifies a token; throws `token_expired`, `token_invalid` (401) or `service_unavailable` (503). */
@@ -103,20 +101,40 @@ export class JwtVerifier {
           }),
       );
     }
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.key as KeyObject, this.verifyOptions);
-      return payload as VerifiedPayload;
+      ({ payload } = await jwtVerify(token, this.key as KeyObject, this.verifyOptions));
     } catch (err) {
       const error = withoutStack(() => JwtVerifier.toAuthError(err));
       if (error instanceof AuthUnavailableError) this.logUnavailable(err);
       throw error;
     }
+    for (const claim of this.stringClaims) {
+      const value = payload[claim];
+      if (typeof value !== 'string' || value === '') {
+        throw withoutStack(
+          () =>
+            new AuthenticationError('token_invalid', {
+              scheme: 'bearer',
+              description: `The access token ${claim} claim is not accepted`,
+            }),
+        );
+      }
+    }
+    return payload as VerifiedPayload;
   }
 
   /** Logs why a token cannot be verified now (at most every 10 s), naming the error, never the token. */
   private logUnavailable(err: unknown): void {
     this.log.error(() => {
-      const reason = unavailableReason(err);
+      const { discovery } = this;
+      if (err instanceof IssuerMetadataError && discovery) {
+        return `The metadata of the issuer ${discovery.issuer} cannot be used: ${err.message}. Answering 503 until it can.`;
+      }
+      const reason = fetchFailureReason(err);
+      if (discovery) {
+        return `The JSON Web Key Set ${discovery.keySetUrl ?? '(not known yet)'} (jwks_uri of the issuer ${discovery.issuer}) cannot be fetched (${reason}): answering 503 until it can.`;
+      }
       return this.keySetUrl === undefined
         ? `JWT verification failed unexpectedly (${reason}): answering 503.`
         : `The JSON Web Key Set ${this.keySetUrl} cannot be fetched (${reason}): answering 503 until it can.`;

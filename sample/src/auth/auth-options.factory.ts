@@ -50,6 +50,14 @@ export function createAuthOptions(
         },
       },
     },
+    // RFC 9728: GET /.well-known/oauth-protected-resource describes the sample (resource =
+    // PUBLIC_URL), and every Bearer challenge names it in resource_metadata. Its scopes_supported
+    // would come from the Bearer routes' @Auth() scopes; the sample's Bearer routes check roles.
+    resourceMetadata: {
+      resource: config.publicUrl,
+      resourceName: 'nest-http-auth sample',
+      resourceDocumentation: `${config.publicUrl}/docs`,
+    },
     apiKey: {
       header: 'X-API-Key',
       query: 'api_key',

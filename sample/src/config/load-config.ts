@@ -112,6 +112,32 @@ function corsOrigin(env: Environment): string | undefined {
 }
 
 /**
+ * The sample's external base URL (`PUBLIC_URL`), its resource identifier (RFC 9728): an absolute
+ * http(s) URL without query, fragment or credentials; a trailing slash is dropped. Default
+ * `http://HOST:PORT`, with `127.0.0.1` for the wildcard addresses `0.0.0.0` and `::` (like the
+ * start-up banner's URL).
+ */
+function publicUrl(env: Environment, host: string, port: number): string {
+  const raw = read(env, 'PUBLIC_URL');
+  if (raw === undefined) {
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  }
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const ok =
+    (url?.protocol === 'http:' || url?.protocol === 'https:') &&
+    url.username === '' &&
+    url.password === '' &&
+    !raw.includes('?') &&
+    !raw.includes('#');
+  if (!ok)
+    throw new ConfigError(
+      `PUBLIC_URL must be an absolute http or https URL without user name, query or fragment, e.g. https://api.example.com (got ${shown(raw)})`,
+    );
+  return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
+}
+
+/**
  * Reads the sample's settings from the environment (see the table in sample/README.md) and
  * checks each one. An empty variable counts as unset.
  * @throws ConfigError with a one-line message for the first unusable setting
@@ -120,9 +146,11 @@ export function loadConfig(env: Environment = process.env): SampleConfig {
   const host = read(env, 'HOST') ?? '127.0.0.1';
   if (/\s/.test(host))
     throw new ConfigError(`HOST must be a host name or address (got ${shown(host)})`);
+  const port = integer(env, 'PORT', 3000, 0, 65535);
   return {
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port,
     host,
+    publicUrl: publicUrl(env, host, port),
     adapter: adapter(env),
     database: read(env, 'SAMPLE_DB') ?? DEFAULT_DATABASE,
     ...jwtSecret(env),

@@ -7,6 +7,11 @@ export interface SampleConfig {
   readonly port: number;
   /** Bind address (`HOST`). */
   readonly host: string;
+  /**
+   * The sample's external base URL (`PUBLIC_URL`, default `http://HOST:PORT`): the resource
+   * identifier of its protected resource metadata (RFC 9728), named in Bearer challenges.
+   */
+  readonly publicUrl: string;
   /** Nest platform (`ADAPTER`). */
   readonly adapter: Adapter;
   /** SQLite file, or `:memory:` (`SAMPLE_DB`). */
