@@ -2,7 +2,7 @@ export { AuthModule } from './auth.module.js';
 export { VerificationCache, type CacheableCredential } from './cache/verification-cache.js';
 export type { AuthModuleExtras } from './auth.module-definition.js';
 export { Auth, type AuthArguments } from './decorators/auth.decorator.js';
-export { AuthContext, Principal } from './decorators/principal.decorator.js';
+export { CurrentAuth, Principal } from './decorators/principal.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { AuthConfigurationError } from './errors/auth-configuration.error.js';
 export {
@@ -48,7 +48,7 @@ export type {
   SecuritySchemeDefinition,
 } from './interfaces/auth-options.interface.js';
 export type {
-  AuthContext as AuthContextValue,
+  AuthContext,
   AuthPrincipal,
   ValidateResult,
 } from './interfaces/auth-principal.interface.js';

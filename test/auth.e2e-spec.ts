@@ -1196,7 +1196,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('nest-http-auth on %s', (p
       });
     });
 
-    it('C-5: @AuthContext() names the scheme that decided', async () => {
+    it('C-5: @CurrentAuth() names the scheme that decided', async () => {
       const calls: [string, (r: request.Test) => request.Test][] = [
         ['basic', (r) => r.set('Authorization', basic(USERS.alice.username, USERS.alice.password))],
         ['bearer', (r) => r.set('Authorization', bearer(userToken))],

@@ -30,7 +30,11 @@ export const Principal = createParamDecorator(
   },
 );
 
-/** The whole {@link AuthContextValue}: principal, deciding scheme, every principal of an all-of group. */
-export const AuthContext = createParamDecorator(
+/**
+ * The whole {@link AuthContextValue} of the call (`@CurrentAuth() auth: AuthContext`): principal,
+ * deciding scheme, every principal of an all-of group; `undefined` for an anonymous call on an
+ * optional route.
+ */
+export const CurrentAuth = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthContextValue | undefined => contextOf(context),
 );

@@ -8,7 +8,7 @@ import { CredentialVerifier } from '../core/credential-verifier.js';
 import { planRoute } from '../core/route-plan.js';
 import { Auth } from '../decorators/auth.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
-import { AuthContext, Principal } from '../decorators/principal.decorator.js';
+import { CurrentAuth, Principal } from '../decorators/principal.decorator.js';
 import { AuthenticationError, AuthorizationError } from '../errors/auth.error.js';
 import type { AuthModuleOptions } from '../interfaces/auth-options.interface.js';
 import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
@@ -123,7 +123,7 @@ describe('AuthGuard on other transports (C-7)', () => {
     const context = graphqlCall('keyed', { 'x-api-key': 'key-alice' });
     await expect(setUp().canActivate(context)).resolves.toBe(true);
     expect(param(Principal(), 'id', context)).toBe('alice');
-    expect(param(AuthContext(), undefined, context)).toMatchObject({ scheme: 'apiKey' });
+    expect(param(CurrentAuth(), undefined, context)).toMatchObject({ scheme: 'apiKey' });
     // Another field of the same operation has a context of its own.
     expect(param(Principal(), 'id', graphqlCall('keyed', { 'x-api-key': 'key-alice' }))).toBe(
       undefined,

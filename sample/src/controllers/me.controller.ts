@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthContext, type AuthContextValue } from 'nest-http-auth';
+import { Auth, type AuthContext, CurrentAuth } from 'nest-http-auth';
 import type { SamplePrincipal } from '../auth/sample-principal.js';
 import { MeResponse } from './dto/me.response.js';
 
@@ -11,7 +11,7 @@ export class MeController {
   @Get()
   @Auth('bearer', 'basic')
   @ApiOkResponse({ type: MeResponse })
-  me(@AuthContext() context: AuthContextValue): MeResponse {
+  me(@CurrentAuth() context: AuthContext): MeResponse {
     const user = context.principal as SamplePrincipal;
     return { username: user.username, roles: user.roles, scheme: context.scheme ?? '' };
   }

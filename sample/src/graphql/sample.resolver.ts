@@ -1,5 +1,5 @@
 import { Query, Resolver } from '@nestjs/graphql';
-import { Auth, AuthContext, Public, type AuthContextValue } from 'nest-http-auth';
+import { Auth, type AuthContext, CurrentAuth, Public } from 'nest-http-auth';
 import type { SamplePrincipal } from '../auth/sample-principal.js';
 import { HealthModel } from './health.model.js';
 import { MeModel } from './me.model.js';
@@ -27,7 +27,7 @@ export class SampleResolver {
    */
   @Query(() => MeModel, { nullable: true, description: 'Who is calling: Bearer or Basic.' })
   @Auth('bearer', 'basic')
-  me(@AuthContext() context: AuthContextValue): MeModel {
+  me(@CurrentAuth() context: AuthContext): MeModel {
     const user = context.principal as SamplePrincipal;
     return { username: user.username, roles: user.roles, scheme: context.scheme ?? '' };
   }
