@@ -125,7 +125,7 @@ export function errorResponses(
   if (config.store.canFail || schemes.some((scheme) => scheme.remote === true)) {
     responses['503'] = {
       description:
-        'Authentication cannot be decided right now: the credential store or the key set is unreachable (`code`: service_unavailable). Fail closed: never a 200, never a 401.',
+        'Authentication cannot be decided right now: the credential store, the key set or the token introspection endpoint is unreachable (`code`: service_unavailable). Fail closed: never a 200, never a 401.',
       headers: retryAfter('Seconds after which the client may retry.'),
       content: body,
     };
