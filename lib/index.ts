@@ -37,6 +37,8 @@ export type {
   BasicSchemeOptions,
   BearerMethod,
   BearerSchemeOptions,
+  BearerOAuthFlow,
+  BearerOAuthOptions,
   CacheOptions,
   ErrorFormat,
   ThrottleOptions,
@@ -46,6 +48,7 @@ export type {
   PlatformRequest,
   ResourceMetadataOptions,
   SecuritySchemeDefinition,
+  TokenIntrospectionOptions,
 } from './interfaces/auth-options.interface.js';
 export type {
   AuthContext,

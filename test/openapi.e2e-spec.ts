@@ -5,7 +5,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { documentAuth } from 'nest-http-auth/openapi';
 import { expectDocumentMatchesEnforcement, findEnforcementDrift } from 'nest-http-auth/testing';
 import { type AuthStore, MemoryAuthStore } from '../lib/index.js';
-import { createApp, type Platform } from './fixtures/test-app.js';
+import { BEARER_OPTIONS, createApp, type Platform } from './fixtures/test-app.js';
 
 /** A store that is not the in-memory one (as a Redis store is not): it can be unreachable. */
 function sharedStore(): AuthStore {
@@ -316,6 +316,105 @@ describe.each<[Platform]>([['express'], ['fastify']])('OpenAPI document on %s', 
       await expect(
         SwaggerParser.validate(structuredClone(document) as never),
       ).resolves.toBeDefined();
+      await expect(expectDocumentMatchesEnforcement(app, document)).resolves.toBeUndefined();
+    });
+  });
+
+  describe.each([['3.0.0'], ['3.1.0']])('OpenAPI %s, with bearer.oauth', (version) => {
+    const ISSUER = 'https://login.example.com';
+    const v31 = version === '3.1.0';
+    let app: INestApplication;
+    let document: OpenAPIObject;
+    const flowScopes = (flow: string): Record<string, string> | undefined =>
+      (
+        document.components?.securitySchemes?.['bearerOAuth2'] as
+          { flows: Record<string, { scopes: Record<string, string> }> } | undefined
+      )?.flows[flow]?.scopes;
+
+    beforeAll(async () => {
+      app = await createApp(platform, {
+        default: ['bearer'],
+        bearer: {
+          ...BEARER_OPTIONS,
+          oauth: {
+            authorizationUrl: `${ISSUER}/authorize`,
+            tokenUrl: `${ISSUER}/token`,
+            scopes: { 'orders:read': 'Read orders' },
+            openIdConnectUrl: `${ISSUER}/.well-known/openid-configuration`,
+          },
+        },
+      });
+      document = await documentOf(app, version);
+    });
+    afterAll(() => app.close());
+
+    it('C-6: the document validates against the OpenAPI schema', async () => {
+      await expect(
+        SwaggerParser.validate(structuredClone(document) as never),
+      ).resolves.toBeDefined();
+    });
+
+    it('C-6: bearer.oauth adds an oauth2 scheme (authorization code, client credentials) and an openIdConnect scheme', () => {
+      const schemes = document.components?.securitySchemes ?? {};
+      expect(schemes['bearer']).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+      expect(schemes['bearerOidc']).toEqual({
+        type: 'openIdConnect',
+        openIdConnectUrl: `${ISSUER}/.well-known/openid-configuration`,
+      });
+      expect(schemes['bearerOAuth2']).toMatchObject({
+        type: 'oauth2',
+        flows: {
+          authorizationCode: {
+            authorizationUrl: `${ISSUER}/authorize`,
+            tokenUrl: `${ISSUER}/token`,
+          },
+          clientCredentials: { tokenUrl: `${ISSUER}/token` },
+        },
+      });
+      expect(Object.keys(schemes).sort()).toEqual(
+        ['apiKey', 'apiKeyQuery', 'basic', 'bearer', 'bearerOAuth2', 'bearerOidc'].sort(),
+      );
+    });
+
+    it('C-6: every flow declares the scopes @Auth() requires on Bearer routes, with configured descriptions', () => {
+      for (const flow of ['authorizationCode', 'clientCredentials']) {
+        expect(flowScopes(flow)).toMatchObject({
+          'orders:read': 'Read orders',
+          'orders:write': '',
+        });
+        expect(Object.keys(flowScopes(flow) ?? {})).not.toContain('admin');
+      }
+    });
+
+    it('C-6: a Bearer route lists the oauth2 and openIdConnect schemes as alternatives, with its scopes only', () => {
+      expect(operation(document, '/bearer').security).toEqual([
+        { bearer: [] },
+        { bearerOAuth2: [] },
+        { bearerOidc: [] },
+      ]);
+      const scopes = ['orders:read', 'orders:write'];
+      expect(operation(document, '/authz/orders').security).toEqual([
+        { bearer: v31 ? scopes : [] },
+        { bearerOAuth2: scopes },
+        { bearerOidc: scopes },
+        { basic: v31 ? scopes : [] },
+      ]);
+      const roles = operation(document, '/authz/admin').security ?? [];
+      expect(roles).toContainEqual({ bearerOAuth2: [] });
+      expect(roles).toContainEqual({ bearerOidc: [] });
+      expect(operation(document, '/basic').security).toEqual([{ basic: [] }]);
+    });
+
+    it('C-6: every scope an operation requires of the oauth2 scheme is declared in its flows', () => {
+      const declared = new Set(Object.keys(flowScopes('authorizationCode') ?? {}));
+      for (const item of Object.values(document.paths))
+        for (const op of Object.values(item as Record<string, Operation>))
+          for (const requirement of op.security ?? [])
+            for (const scope of requirement['bearerOAuth2'] ?? [])
+              expect(declared).toContain(scope);
+    });
+
+    it('C-6: the document still matches what the guard enforces', async () => {
       await expect(expectDocumentMatchesEnforcement(app, document)).resolves.toBeUndefined();
     });
   });

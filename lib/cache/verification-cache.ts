@@ -10,9 +10,9 @@ export interface CacheableCredential {
   readonly material: string;
   /**
    * When the credential stops being valid, in ms since the epoch (a JWT's `exp`); asked only
-   * after a successful verification.
+   * after a successful verification, with the principal it established.
    */
-  readonly expiresAt?: () => number | undefined;
+  readonly expiresAt?: (principal: AuthPrincipal) => number | undefined;
 }
 
 /** A remembered verdict: the principal, or the authentication error of a rejected credential. */
@@ -126,7 +126,7 @@ export class VerificationCache {
   settle(
     key: string,
     verify: () => Promise<AuthPrincipal>,
-    expiresAt?: () => number | undefined,
+    expiresAt?: (principal: AuthPrincipal) => number | undefined,
   ): Promise<AuthPrincipal> {
     const hit = this.entries.get(key);
     // A hit answers without `async`/`throw` (see docs/architecture.md): every repeated wrong
@@ -139,7 +139,7 @@ export class VerificationCache {
   private async verifyOnce(
     key: string,
     verify: () => Promise<AuthPrincipal>,
-    expiresAt: (() => number | undefined) | undefined,
+    expiresAt: ((principal: AuthPrincipal) => number | undefined) | undefined,
   ): Promise<AuthPrincipal> {
     // An invalidation while this runs may concern its principal (a key revoked after its record was
     // read): then the verdict is not remembered.
@@ -150,7 +150,8 @@ export class VerificationCache {
     this.inFlight.set(key, verification);
     try {
       const principal = await verification;
-      if (this.invalidations === invalidations) this.remember(key, principal, expiresAt?.());
+      if (this.invalidations === invalidations)
+        this.remember(key, principal, expiresAt?.(principal));
       return principal;
     } catch (error) {
       if (error instanceof AuthenticationError && this.failureTtlMs > 0) {

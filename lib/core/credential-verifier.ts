@@ -68,7 +68,7 @@ export class CredentialVerifier {
         : this.cache.settle(
             this.cache.keyOf(scheme.name, material),
             verify,
-            scheme.expiresAt && (() => scheme.expiresAt!(credentials)),
+            scheme.expiresAt && ((principal) => scheme.expiresAt!(credentials, principal)),
           );
     return attempt ? result.catch((error: unknown) => this.countFailure(error, attempt)) : result;
   }

@@ -104,11 +104,44 @@ export interface JwtVerificationOptions {
   ): MaybePromise<ValidateResult>;
 }
 
-/** Options of the Bearer scheme (RFC 6750). Give `jwt`, or `validate` for opaque tokens. */
+/**
+ * Opaque access tokens checked at the authorization server's introspection endpoint (OAuth 2.0
+ * Token Introspection, RFC 7662). The resource server authenticates as an OAuth client; an active
+ * token's `sub` (else `client_id`) is the principal's id and its `scope` the scopes. Answers are
+ * remembered by the verification cache until the token's `exp` (at most `cache.ttl`), refusals for
+ * `cache.failureTtl`; an endpoint that cannot be used is a 503 with `Retry-After`.
+ */
+export interface TokenIntrospectionOptions {
+  /** The introspection endpoint (`introspection_endpoint` of the server's metadata), http(s). */
+  readonly url: string | URL;
+  /** The resource server's client id at the authorization server. */
+  readonly clientId: string;
+  /** Its client secret. */
+  readonly clientSecret: string;
+  /**
+   * How the client authenticates (RFC 6749 §2.3.1): `client_secret_basic` (HTTP Basic of the
+   * form-urlencoded id and secret) or `client_secret_post` (both in the body). Default
+   * `client_secret_basic`.
+   */
+  readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Seconds to wait for the endpoint before answering 503. Default 5. */
+  readonly timeout?: number;
+  /** Accepted `iss` of the answer (one of); default: not checked. */
+  readonly acceptedIssuers?: readonly string[];
+  /** This API's identifier: the answer's `aud` must include it (or one of them); default: not checked. */
+  readonly audience?: string | readonly string[];
+}
+
+/**
+ * Options of the Bearer scheme (RFC 6750). Give exactly one of `jwt`, `introspection`, or
+ * `validate` for opaque tokens.
+ */
 export interface BearerSchemeOptions {
   /** Verify tokens as JWTs with jose. */
   readonly jwt?: JwtVerificationOptions;
-  /** Checks an opaque token (used when `jwt` is not given). */
+  /** Check opaque tokens at the authorization server's introspection endpoint (RFC 7662). */
+  readonly introspection?: TokenIntrospectionOptions;
+  /** Checks an opaque token (when neither `jwt` nor `introspection` is given). */
   validate?(token: string, request: PlatformRequest): MaybePromise<ValidateResult>;
   /** Also accept `access_token` in the query string (RFC 6750 §2.3; discouraged). Default false. */
   readonly allowQuery?: boolean;
@@ -118,6 +151,40 @@ export interface BearerSchemeOptions {
   readonly discloseScopes?: boolean;
   /** OpenAPI `bearerFormat`; default `JWT` when `jwt` is set. */
   readonly bearerFormat?: string;
+  /**
+   * Also document the authorization server that issues the tokens, as OpenAPI `oauth2` (named
+   * `bearerOAuth2`) and/or `openIdConnect` (named `bearerOidc`) security schemes, alternatives to
+   * `bearer` on every route that accepts Bearer. Documentation only: verification is unchanged.
+   */
+  readonly oauth?: BearerOAuthOptions;
+}
+
+/** An OAuth 2.0 flow documented for the Bearer scheme (OpenAPI Security Scheme Object `flows`). */
+export type BearerOAuthFlow = 'authorizationCode' | 'clientCredentials';
+
+/**
+ * The authorization server behind the Bearer scheme, for the OpenAPI document and Swagger UI's
+ * Authorize dialog. URLs are absolute `http(s)` URLs, checked at start-up.
+ */
+export interface BearerOAuthOptions {
+  /** The authorization endpoint (needed by the `authorizationCode` flow). */
+  readonly authorizationUrl?: string;
+  /** The token endpoint (needed by every flow). */
+  readonly tokenUrl?: string;
+  /** The endpoint for refreshing tokens, when it differs from `tokenUrl`. */
+  readonly refreshUrl?: string;
+  /**
+   * The flows of the `oauth2` scheme. Default: `authorizationCode` when `authorizationUrl` and
+   * `tokenUrl` are given, and `clientCredentials` when `tokenUrl` is given.
+   */
+  readonly flows?: readonly BearerOAuthFlow[];
+  /**
+   * Scope descriptions. Every scope an `@Auth()` accepting Bearer requires is listed in each flow
+   * anyway (with an empty description when not given here).
+   */
+  readonly scopes?: Readonly<Record<string, string>>;
+  /** OpenID Connect discovery URL (`…/.well-known/openid-configuration`): adds the `openIdConnect` scheme. */
+  readonly openIdConnectUrl?: string;
 }
 
 /** Where an API key may be sent. */

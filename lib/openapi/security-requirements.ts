@@ -21,18 +21,25 @@ export function allowsRolesEverywhere(openapiVersion: string): boolean {
  *
  * @param securityNames the security scheme names of each auth scheme, in order
  * @param schemeTypes the `type` of each security scheme name
+ * @param scopesOnly security scheme names whose arrays list the scopes alone, never roles (the
+ *   `oauth2`/`openIdConnect` schemes of `bearer.oauth`: their arrays must name declared scopes)
  */
 export function securityRequirements(
   plan: RoutePlan,
   securityNames: ReadonlyMap<string, readonly string[]>,
   schemeTypes: ReadonlyMap<string, string>,
   openapiVersion: string,
+  scopesOnly: ReadonlySet<string> = new Set(),
 ): SecurityRequirement[] {
   const { roles, scopes, optional } = plan.requirement;
   const needed = [...roles, ...scopes];
   const everywhere = allowsRolesEverywhere(openapiVersion);
   const listFor = (name: string): string[] =>
-    everywhere || SCOPED_TYPES_3_0.has(schemeTypes.get(name) ?? '') ? [...needed] : [];
+    scopesOnly.has(name)
+      ? [...scopes]
+      : everywhere || SCOPED_TYPES_3_0.has(schemeTypes.get(name) ?? '')
+        ? [...needed]
+        : [];
   const requirements = plan.requirement.alternatives.flatMap((group) =>
     group.reduce<SecurityRequirement[]>(
       (partials, scheme) =>

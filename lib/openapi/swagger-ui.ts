@@ -69,7 +69,8 @@ export function swaggerUtf8BasicPlugin(): object {
  * One call instead of `SwaggerModule.setup()`: documents authentication in `document` (see
  * {@link documentAuth}) and serves Swagger UI at `path` with the Authorize dialog ready for every
  * configured scheme, authorization kept across reloads, no browser sign-in prompt on 401, and
- * UTF-8 Basic credentials. Your `swaggerOptions` are merged over these defaults.
+ * UTF-8 Basic credentials, and PKCE for the OAuth 2.0 authorization code flow (`initOAuth`). Your
+ * `swaggerOptions` (and `swaggerOptions.initOAuth`) are merged over these defaults.
  */
 export function setupSwaggerAuth(
   path: string,
@@ -85,6 +86,10 @@ export function setupSwaggerAuth(
       requestInterceptor: swaggerRequestInterceptor,
       plugins: [swaggerUtf8BasicPlugin],
       ...options.swaggerOptions,
+      initOAuth: {
+        usePkceWithAuthorizationCodeGrant: true,
+        ...options.swaggerOptions?.initOAuth,
+      },
     },
   });
   return document;

@@ -52,7 +52,7 @@ describe('resolveAuthOptions', () => {
 
     it('needs bearer.jwt or bearer.validate', () => {
       expect(startUpError({ bearer: {} })).toBe(
-        'nest-http-auth: bearer needs `jwt` (with a secret, publicKey, jwksUrl or discovery) or a `validate` function for opaque tokens.',
+        'nest-http-auth: bearer needs `jwt` (with a secret, publicKey, jwksUrl or discovery), `introspection` or a `validate` function for opaque tokens.',
       );
     });
 

@@ -25,6 +25,7 @@ import { ApiKeyScheme } from '../schemes/api-key/api-key.scheme.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
 import { BearerScheme } from '../schemes/bearer/bearer.scheme.js';
+import { checkBearerOAuth } from '../schemes/bearer/oauth-documentation.js';
 import { PassportScheme } from '../schemes/passport/passport.scheme.js';
 
 /** The module's configuration after validation, with defaults applied and schemes built. */
@@ -271,13 +272,19 @@ function checkOptions(options: AuthModuleOptions): void {
   if (options.bearer) {
     const { bearer } = options;
     const { jwt } = bearer;
-    if (!jwt && bearer.validate === undefined) {
+    const given = (['jwt', 'introspection', 'validate'] as const).filter(
+      (name) => bearer[name] !== undefined,
+    );
+    if (given.length !== 1) {
       throw new AuthConfigurationError(
-        'bearer needs `jwt` (with a secret, publicKey, jwksUrl or discovery) or a `validate` function for opaque tokens.',
+        given.length === 0
+          ? 'bearer needs `jwt` (with a secret, publicKey, jwksUrl or discovery), `introspection` or a `validate` function for opaque tokens.'
+          : `bearer needs exactly one of jwt, introspection or validate (got ${given.join(', ')}).`,
       );
     }
     if (bearer.validate !== undefined) requireFunction(bearer, 'validate', 'bearer.validate');
     if (jwt?.validate !== undefined) requireFunction(jwt, 'validate', 'bearer.jwt.validate');
+    if (bearer.oauth !== undefined) checkBearerOAuth(bearer.oauth);
   }
   if (options.apiKey) {
     requireFunction(options.apiKey, 'validate', 'apiKey.validate');

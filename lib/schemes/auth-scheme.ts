@@ -45,8 +45,9 @@ export interface AuthScheme<TCredentials = unknown> {
   /**
    * When verified credentials stop being valid, in ms since the epoch (a JWT's `exp`): the cache
    * forgets them then at the latest. Asked only after a successful verification.
+   * @param principal the principal the verification established (e.g. an introspection answer's `exp`)
    */
-  expiresAt?(credentials: TCredentials): number | undefined;
+  expiresAt?(credentials: TCredentials, principal?: AuthPrincipal): number | undefined;
 
   /** Who the credentials claim to be (e.g. the Basic user-id), for failed-attempt throttling. */
   identity?(credentials: TCredentials): string | undefined;

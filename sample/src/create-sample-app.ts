@@ -69,7 +69,7 @@ export async function createSampleApp(
   const app = await create(config, options);
   try {
     if (config.corsOrigin !== undefined) app.enableCors(corsOptions(config.corsOrigin));
-    setupDocs(app);
+    setupDocs(app, config.publicUrl);
     await app.init();
     if (config.adapter === 'fastify')
       await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AuthModule } from 'nest-http-auth';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { createAuthOptions } from './auth/auth-options.factory.js';
@@ -34,7 +35,7 @@ export class SampleModule {
         core,
         AuthModule.forRootAsync({
           imports: [core],
-          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore],
+          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore, ModuleRef],
           useFactory: createAuthOptions,
         }),
         sampleGraphqlModule(config.adapter),

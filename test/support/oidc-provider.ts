@@ -9,7 +9,9 @@ import * as oauth from 'oauth4webapi';
  * across restarts). It issues RFC 9068 JWT access tokens for any resource indicator (RFC 8707:
  * the `resource` parameter becomes the `aud`), to a confidential client by the client_credentials
  * grant, and ID tokens by the authorization code grant (its development login form, which takes any
- * user name). Keys rotate by restarting it with another key list.
+ * user name). Keys rotate by restarting it with another key list. With `opaqueAccessTokens` it
+ * issues opaque access tokens instead, introspected (RFC 7662) and revoked (RFC 7009) at its
+ * endpoints, and keeps them across restarts.
  */
 
 /** The client that gets RFC 9068 access tokens (client_credentials) and ID tokens (code flow). */
@@ -27,6 +29,28 @@ export const LEGACY_CLIENT = {
   id: 'legacy-service',
   secret: 'legacy-service-secret-0123456789abcdef',
 } as const;
+
+/**
+ * The resource server's own client, with which it calls the introspection endpoint (RFC 7662):
+ * only with {@link OidcServerOptions.opaqueAccessTokens}. Its id and secret hold characters that
+ * client_secret_basic must form-urlencode (RFC 6749 §2.3.1).
+ */
+export const RESOURCE_SERVER_CLIENT = {
+  id: 'orders api',
+  secret: 'orders-api:secret/0123456789+abcdef',
+} as const;
+
+/** The introspection endpoint's path (oidc-provider's default). */
+export const INTROSPECTION_PATH = '/token/introspection';
+
+/** How a test's authorization server differs from the default one. */
+export interface OidcServerOptions {
+  /**
+   * Issue opaque access tokens (not JWTs) for every resource, with the introspection (RFC 7662) and
+   * revocation (RFC 7009) endpoints enabled and {@link RESOURCE_SERVER_CLIENT} registered.
+   */
+  readonly opaqueAccessTokens?: boolean;
+}
 
 /** The scopes every resource server offers. */
 export const RESOURCE_SCOPES = 'orders:read orders:write';
@@ -81,6 +105,66 @@ async function quietly<T>(run: () => Promise<T> | T): Promise<T> {
   /* eslint-enable no-console */
 }
 
+type Stored = Record<string, unknown>;
+
+/**
+ * oidc-provider's storage of tokens, grants and sessions, kept by the {@link OidcServer} across
+ * restarts (its default in-memory adapter is new with each provider instance, which would forget
+ * every opaque token). Expiry is oidc-provider's own check of each model's `exp`.
+ */
+class KeptAdapter {
+  constructor(
+    private readonly model: string,
+    private readonly store: Map<string, Stored>,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.model}:${id}`;
+  }
+
+  private findWhere(field: string, value: string): Stored | undefined {
+    for (const [key, payload] of this.store) {
+      if (key.startsWith(`${this.model}:`) && payload[field] === value) return payload;
+    }
+    return undefined;
+  }
+
+  upsert(id: string, payload: Stored): Promise<void> {
+    this.store.set(this.key(id), payload);
+    return Promise.resolve();
+  }
+
+  find(id: string): Promise<Stored | undefined> {
+    return Promise.resolve(this.store.get(this.key(id)));
+  }
+
+  findByUid(uid: string): Promise<Stored | undefined> {
+    return Promise.resolve(this.findWhere('uid', uid));
+  }
+
+  findByUserCode(userCode: string): Promise<Stored | undefined> {
+    return Promise.resolve(this.findWhere('userCode', userCode));
+  }
+
+  consume(id: string): Promise<void> {
+    const payload = this.store.get(this.key(id));
+    if (payload) payload['consumed'] = Math.floor(Date.now() / 1000);
+    return Promise.resolve();
+  }
+
+  destroy(id: string): Promise<void> {
+    this.store.delete(this.key(id));
+    return Promise.resolve();
+  }
+
+  revokeByGrantId(grantId: string): Promise<void> {
+    for (const [key, payload] of this.store) {
+      if (payload['grantId'] === grantId) this.store.delete(key);
+    }
+    return Promise.resolve();
+  }
+}
+
 /** An oidc-provider instance on 127.0.0.1 that a test stops, restarts and re-keys. */
 export class OidcServer {
   /** The issuer identifier, `http://127.0.0.1:<port>` (no trailing slash, as oidc-provider has it). */
@@ -90,12 +174,19 @@ export class OidcServer {
    * oauth4webapi (the test's client): the resource server's fetches, by path, since start.
    */
   readonly keyFetches: string[] = [];
+  /** How many requests reached the introspection endpoint since start. */
+  introspections = 0;
   private provider: ProviderInstance | undefined;
   private readonly server: Server;
   private port = 0;
   private keys: JWK[];
+  /** What {@link KeptAdapter} stores, for every provider instance of this server. */
+  private readonly stored = new Map<string, Stored>();
 
-  private constructor(keys: JWK[]) {
+  private constructor(
+    keys: JWK[],
+    private readonly options: OidcServerOptions,
+  ) {
     this.keys = keys;
     this.server = createServer((req, res) => {
       // No keep-alive: a client's pooled connection would not survive a restart.
@@ -105,14 +196,15 @@ export class OidcServer {
       if (!byClient && (path.startsWith('/.well-known/') || path === '/jwks')) {
         this.keyFetches.push(path);
       }
+      if (path === INTROSPECTION_PATH) this.introspections += 1;
       if (this.provider) this.provider.callback()(req, res);
       else res.writeHead(503).end();
     });
   }
 
   /** Starts a server signing with `keys` (the first one signs; all are published in its JWKS). */
-  static async start(keys: JWK[]): Promise<OidcServer> {
-    const server = new OidcServer(keys);
+  static async start(keys: JWK[], options: OidcServerOptions = {}): Promise<OidcServer> {
+    const server = new OidcServer(keys, options);
     await server.listen(0);
     return server;
   }
@@ -155,6 +247,7 @@ export class OidcServer {
 
   private async createProvider(): Promise<ProviderInstance> {
     const Provider = await loadProvider();
+    const opaque = this.options.opaqueAccessTokens === true;
     return quietly(
       () =>
         new Provider(this.issuer, {
@@ -173,8 +266,21 @@ export class OidcServer {
               response_types: [],
               redirect_uris: [],
             },
+            ...(opaque
+              ? [
+                  {
+                    client_id: RESOURCE_SERVER_CLIENT.id,
+                    client_secret: RESOURCE_SERVER_CLIENT.secret,
+                    grant_types: ['client_credentials'],
+                    response_types: [],
+                    redirect_uris: [],
+                  },
+                ]
+              : []),
           ],
           jwks: { keys: this.keys },
+          // Opaque tokens live in the provider's storage: kept across restarts.
+          ...(opaque ? { adapter: (model: string) => new KeptAdapter(model, this.stored) } : {}),
           cookies: { keys: ['oidc-test-cookie-signing-key'] },
           // Lifetimes in seconds (given, so that oidc-provider prints no notice about defaults).
           ttl: {
@@ -192,6 +298,21 @@ export class OidcServer {
           features: {
             clientCredentials: { enabled: true },
             devInteractions: { enabled: true },
+            ...(opaque
+              ? {
+                  // Any authenticated client may introspect (the resource server's); a token is
+                  // revoked by the client it was issued to.
+                  introspection: { enabled: true, allowedPolicy: () => true },
+                  revocation: {
+                    enabled: true,
+                    allowedPolicy: (
+                      _ctx: unknown,
+                      client: { clientId: string },
+                      token: { clientId?: string },
+                    ) => token.clientId === client.clientId,
+                  },
+                }
+              : {}),
             resourceIndicators: {
               enabled: true,
               // RFC 8707: any resource the client names is a resource server of this test, whose
@@ -199,7 +320,7 @@ export class OidcServer {
               getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => ({
                 scope: RESOURCE_SCOPES,
                 audience: resourceIndicator,
-                accessTokenFormat: 'jwt',
+                accessTokenFormat: opaque ? 'opaque' : 'jwt',
                 accessTokenTTL: 3600,
               }),
             },
@@ -254,6 +375,23 @@ export async function clientCredentialsToken(
   try {
     const result = await oauth.processClientCredentialsResponse(as, client, response);
     return result.access_token;
+  } catch (err) {
+    throw explained(err);
+  }
+}
+
+/** Revokes a token at the revocation endpoint (RFC 7009), as its client does (oauth4webapi). */
+export async function revokeToken(issuer: string, token: string): Promise<void> {
+  const as = await discover(issuer);
+  const response = await oauth.revocationRequest(
+    as,
+    { client_id: CLIENT.id },
+    oauth.ClientSecretBasic(CLIENT.secret),
+    token,
+    INSECURE,
+  );
+  try {
+    await oauth.processRevocationResponse(response);
   } catch (err) {
     throw explained(err);
   }

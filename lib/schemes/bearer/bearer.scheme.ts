@@ -19,6 +19,8 @@ import type { AuthStore } from '../../stores/auth-store.interface.js';
 import { revokedTokenKey } from '../../stores/store-keys.js';
 import { PrincipalCheck } from '../validate-result.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import { introspectedExpiry, TokenIntrospector } from './token-introspection.js';
+import { oauthSecuritySchemes } from './oauth-documentation.js';
 
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -63,7 +65,11 @@ export class BearerScheme
 {
   override readonly name = 'bearer';
   private readonly jwt: JwtVerifier | undefined;
-  /** Whether tokens are verified with fetched keys (a JWKS, discovery): 503 while they are unreachable. */
+  private readonly introspection: TokenIntrospector | undefined;
+  /**
+   * Whether tokens are verified with fetched keys (a JWKS, discovery) or by introspection: 503
+   * while those are unreachable.
+   */
   readonly remote: boolean;
   private readonly realmParam: AuthParam;
   /**
@@ -87,7 +93,10 @@ export class BearerScheme
   ) {
     super({ realm });
     this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
-    this.remote = this.jwt?.remote ?? false;
+    this.introspection = options.introspection
+      ? new TokenIntrospector(options.introspection)
+      : undefined;
+    this.remote = (this.jwt?.remote ?? false) || this.introspection !== undefined;
     this.realmParam = ['realm', realm];
     this.trailingParams =
       resourceMetadataUrl === undefined ? [] : [['resource_metadata', resourceMetadataUrl]];
@@ -155,6 +164,8 @@ export class BearerScheme
       principal = jwt?.validate
         ? this.results.validated(await jwt.validate(payload, token, request))
         : principalFromClaims(payload) || undefined;
+    } else if (this.introspection) {
+      principal = await this.introspection.introspect(token);
     } else {
       principal = this.results.validated(await this.options.validate?.(token, request));
     }
@@ -169,8 +180,12 @@ export class BearerScheme
     return (await store.get(revokedTokenKey(payload.jti))) !== undefined;
   }
 
-  /** A JWT's `exp` (asked only once the token verified, so its claims can be trusted). */
-  expiresAt(token: string): number | undefined {
+  /**
+   * A JWT's `exp`, or the introspection answer's (asked only once the token verified, so its
+   * claims can be trusted).
+   */
+  expiresAt(token: string, principal?: AuthPrincipal): number | undefined {
+    if (this.introspection) return introspectedExpiry(principal);
     return this.jwt ? (decodeJwt(token).exp ?? 0) * 1000 : undefined;
   }
 
@@ -194,6 +209,7 @@ export class BearerScheme
     const bearerFormat = this.options.bearerFormat ?? (this.jwt ? 'JWT' : undefined);
     return {
       [this.name]: { type: 'http', scheme: 'bearer', ...(bearerFormat ? { bearerFormat } : {}) },
+      ...oauthSecuritySchemes(this.name, this.options.oauth),
     };
   }
 

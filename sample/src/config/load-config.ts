@@ -137,6 +137,24 @@ function publicUrl(env: Environment, host: string, port: number): string {
   return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
 }
 
+/** `OIDC_ISSUER`: an issuer identifier, an absolute http(s) URL without query or fragment, as given. */
+function oidcIssuer(env: Environment): string | undefined {
+  const raw = read(env, 'OIDC_ISSUER');
+  if (raw === undefined) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const ok =
+    (url?.protocol === 'http:' || url?.protocol === 'https:') &&
+    url.username === '' &&
+    url.password === '' &&
+    !raw.includes('?') &&
+    !raw.includes('#');
+  if (!ok)
+    throw new ConfigError(
+      `OIDC_ISSUER must be an issuer identifier, an absolute http or https URL without user name, query or fragment, e.g. http://127.0.0.1:3001 (got ${shown(raw)})`,
+    );
+  return raw;
+}
+
 /**
  * Reads the sample's settings from the environment (see the table in sample/README.md) and
  * checks each one. An empty variable counts as unset.
@@ -161,5 +179,6 @@ export function loadConfig(env: Environment = process.env): SampleConfig {
     failureWindow: integer(env, 'AUTH_FAILURE_WINDOW', 900, 1, MAX_SECONDS),
     redisUrl: redisUrl(env),
     corsOrigin: corsOrigin(env),
+    oidcIssuer: oidcIssuer(env),
   };
 }

@@ -34,4 +34,9 @@ export interface SampleConfig {
   readonly redisUrl: string | undefined;
   /** The one browser origin allowed to call the API cross-origin (`CORS_ORIGIN`); unset: no CORS. */
   readonly corsOrigin: string | undefined;
+  /**
+   * An OpenID Connect issuer whose RFC 9068 access tokens for {@link publicUrl} Bearer routes also
+   * accept (`OIDC_ISSUER`); unset: only the sample's own tokens.
+   */
+  readonly oidcIssuer: string | undefined;
 }

@@ -8,9 +8,11 @@ export const DOCS_PATH = 'docs';
 /**
  * Builds the OpenAPI 3.1 document (3.1 lets roles and scopes appear in `security`) and serves
  * Swagger UI at `/docs`; `setupSwaggerAuth` adds the security schemes, each operation's security
- * and its 401/403 responses, from the same declarations the guard enforces.
+ * and its 401/403 responses, from the same declarations the guard enforces. OAuth sign-ins of the
+ * Authorize dialog (with `OIDC_ISSUER`) come back to Swagger UI's `oauth2-redirect.html` under
+ * `publicUrl`.
  */
-export function setupDocs(app: INestApplication): OpenAPIObject {
+export function setupDocs(app: INestApplication, publicUrl: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('nest-http-auth sample')
@@ -20,5 +22,7 @@ export function setupDocs(app: INestApplication): OpenAPIObject {
     .setVersion('1.0.0')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  return setupSwaggerAuth(DOCS_PATH, app, document);
+  return setupSwaggerAuth(DOCS_PATH, app, document, {
+    swaggerOptions: { oauth2RedirectUrl: `${publicUrl}/${DOCS_PATH}/oauth2-redirect.html` },
+  });
 }
