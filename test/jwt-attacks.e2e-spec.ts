@@ -26,6 +26,7 @@ import { createApp, type Platform, type WhoAmI } from './fixtures/test-app.js';
 import { nowInSeconds } from './fixtures/tokens.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { bearer, challenges, visibleText } from './support/http.js';
+import { fakeDateOnly } from './support/fake-date.js';
 import { JwksServer } from './support/jwks-server.js';
 
 /*
@@ -390,24 +391,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
 
   it('key rotation: a new kid is fetched once after the cooldown; unknown kids never make every request fetch', async () => {
     // Only Date is faked (jose's cooldown and cache age read Date.now()); sockets and timers stay real.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'requestAnimationFrame',
-        'cancelAnimationFrame',
-        'requestIdleCallback',
-        'cancelIdleCallback',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const start = Date.now();
     const rotation = await jwksApp();
     expect((await call(rotation.app, await token(k1, 'k1'))).status).toBe(200);
@@ -460,24 +444,7 @@ describe.each<[Platform]>([['express'], ['fastify']])('JWKS key sets on %s', (pl
 
   it('jwksCooldown: 5 and jwksCacheMaxAge: 120 replace the defaults (30 s, 600 s) end to end', async () => {
     // Only Date is faked, as above.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'requestAnimationFrame',
-        'cancelAnimationFrame',
-        'requestIdleCallback',
-        'cancelIdleCallback',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const start = Date.now();
     const tuned = await jwksApp({ jwksCooldown: 5, jwksCacheMaxAge: 120 });
     expect((await call(tuned.app, await token(k1, 'k1'))).status).toBe(200);

@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { JwtVerificationOptions } from '../lib/index.js';
 import { createApp, type Platform, type WhoAmI } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
+import { fakeDateOnly } from './support/fake-date.js';
 import { bearer } from './support/http.js';
 import {
   CLIENT,
@@ -65,29 +66,6 @@ class CapturingLogger implements LoggerService {
   error(message: unknown): void {
     this.lines.push(String(message));
   }
-}
-
-/** Only Date is faked: the servers' sockets, timers and fetch's timeouts stay real. */
-function fakeDateOnly(): void {
-  jest.useFakeTimers({
-    now: Date.now(),
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
 }
 
 const advance = (seconds: number): void => jest.setSystemTime(Date.now() + seconds * 1000);
