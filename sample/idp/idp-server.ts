@@ -57,7 +57,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
  * and construction: the dev interactions, the cookie keys…) dropped: this server is for
  * development only, and says so itself.
  */
-async function withoutProviderNotices<T>(run: () => Promise<T>): Promise<T> {
+export async function withoutProviderNotices<T>(run: () => Promise<T>): Promise<T> {
   /* eslint-disable no-console -- only oidc-provider's own notices are dropped. */
   const { warn, info } = console;
   const keep =

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { withoutProviderNotices } from '../../sample/idp/idp-server.js';
 
 /**
  * A real OAuth 2.0 authorization server / OpenID Provider for the e2e tests: oidc-provider (a
@@ -85,24 +86,9 @@ async function loadProvider(): Promise<ProviderClass> {
   return providerClass;
 }
 
-async function quietly<T>(run: () => Promise<T> | T): Promise<T> {
-  /* eslint-disable no-console -- oidc-provider prints its notices there; only they are dropped. */
-  const { warn, info } = console;
-  const keep =
-    (original: (...args: unknown[]) => void) =>
-    (...args: unknown[]): void => {
-      if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
-      original(...args);
-    };
-  console.warn = keep(warn);
-  console.info = keep(info);
-  try {
-    return await run();
-  } finally {
-    console.warn = warn;
-    console.info = info;
-  }
-  /* eslint-enable no-console */
+/** Runs `run` with oidc-provider's console notices dropped (the sample's idp does the same). */
+function quietly<T>(run: () => Promise<T> | T): Promise<T> {
+  return withoutProviderNotices(async () => run());
 }
 
 type Stored = Record<string, unknown>;
