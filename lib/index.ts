@@ -39,6 +39,7 @@ export type {
   BearerSchemeOptions,
   BearerOAuthFlow,
   BearerOAuthOptions,
+  DpopSchemeOptions,
   CacheOptions,
   ErrorFormat,
   ThrottleOptions,

@@ -15,6 +15,7 @@ export interface AuthSchemeNames {
   basic: true;
   bearer: true;
   apiKey: true;
+  dpop: true;
 }
 
 /** A scheme name: a key of {@link AuthSchemeNames}. */

@@ -159,6 +159,26 @@ export interface BearerSchemeOptions {
   readonly oauth?: BearerOAuthOptions;
 }
 
+/**
+ * Options of the DPoP scheme (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof header.
+ * The access token is a JWT verified like a Bearer one and must be bound to the proof's key
+ * (`cnf.jkt`). Proof `jti`s are remembered in the module's `store` for `2 × iatWindow`.
+ */
+export interface DpopSchemeOptions {
+  /** How access tokens are verified: the Bearer scheme's JWT options (every key source, discovery included). */
+  readonly jwt: JwtVerificationOptions;
+  /** Proof algorithms accepted (and announced in `algs`). Default `['ES256', 'RS256', 'EdDSA', 'PS256']`. */
+  readonly algorithms?: readonly string[];
+  /** Seconds a proof's `iat` may be from now, either way. Default 300. */
+  readonly iatWindow?: number;
+  /**
+   * The public origin of this API (e.g. `https://api.example.com`) when a proxy stands in front of
+   * it and the platform's trust-proxy setting is not used: `htu` is compared with this origin and
+   * the request's path. Default: the protocol and host the platform reports.
+   */
+  readonly publicUrl?: string;
+}
+
 /** An OAuth 2.0 flow documented for the Bearer scheme (OpenAPI Security Scheme Object `flows`). */
 export type BearerOAuthFlow = 'authorizationCode' | 'clientCredentials';
 
@@ -325,6 +345,8 @@ export interface AuthModuleOptions {
   readonly bearer?: BearerSchemeOptions;
   /** Enables the API-key scheme, named `apiKey`. */
   readonly apiKey?: ApiKeySchemeOptions;
+  /** Enables the DPoP scheme (RFC 9449), named `dpop`. */
+  readonly dpop?: DpopSchemeOptions;
   /** Extra passport schemes, by scheme name. */
   readonly schemes?: Readonly<Record<string, PassportSchemeOptions>>;
   /**

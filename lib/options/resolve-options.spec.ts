@@ -120,11 +120,11 @@ describe('resolveAuthOptions', () => {
       );
     });
 
-    it.each([['basic'], ['bearer'], ['apiKey'], ['bad name'], ['a"b']])(
+    it.each([['basic'], ['bearer'], ['apiKey'], ['dpop'], ['bad name'], ['a"b']])(
       'rejects an extra scheme named %j',
       (name) => {
         expect(startUpError({ schemes: { [name]: custom } })).toBe(
-          `nest-http-auth: schemes.${name}: choose a name other than basic, bearer or apiKey, made of letters, digits, - _ .`,
+          `nest-http-auth: schemes.${name}: choose a name other than basic, bearer, apiKey or dpop, made of letters, digits, - _ .`,
         );
       },
     );

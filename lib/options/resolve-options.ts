@@ -26,6 +26,7 @@ import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { BasicScheme } from '../schemes/basic/basic.scheme.js';
 import { BearerScheme } from '../schemes/bearer/bearer.scheme.js';
 import { checkBearerOAuth } from '../schemes/bearer/oauth-documentation.js';
+import { DpopScheme } from '../schemes/dpop/dpop.scheme.js';
 import { PassportScheme } from '../schemes/passport/passport.scheme.js';
 
 /** The module's configuration after validation, with defaults applied and schemes built. */
@@ -66,7 +67,7 @@ export interface ResolvedResourceMetadata {
   readonly bearerMethods: readonly BearerMethod[];
 }
 
-const BUILT_IN = ['basic', 'bearer', 'apiKey'] as const;
+const BUILT_IN = ['basic', 'bearer', 'apiKey', 'dpop'] as const;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Throws unless `owner[key]` is a function (read with `typeof`: the method is never detached). */
@@ -297,10 +298,16 @@ function checkOptions(options: AuthModuleOptions): void {
       }
     }
   }
+  if (options.dpop !== undefined) {
+    const problem = DpopScheme.problem(options.dpop);
+    if (problem !== undefined) throw new AuthConfigurationError(problem);
+    if (options.dpop.jwt.validate !== undefined)
+      requireFunction(options.dpop.jwt, 'validate', 'dpop.jwt.validate');
+  }
   for (const [name, scheme] of Object.entries(options.schemes ?? {})) {
     if ((BUILT_IN as readonly string[]).includes(name) || !HEADER_NAME.test(name)) {
       throw new AuthConfigurationError(
-        `schemes.${name}: choose a name other than basic, bearer or apiKey, made of letters, digits, - _ .`,
+        `schemes.${name}: choose a name other than basic, bearer, apiKey or dpop, made of letters, digits, - _ .`,
       );
     }
     if (!scheme?.strategy)
@@ -362,6 +369,7 @@ function buildSchemes(
     schemes.set('bearer', new BearerScheme(realm, options.bearer, store, resourceMetadata?.url));
   }
   if (options.apiKey) schemes.set('apiKey', new ApiKeyScheme(realm, options.apiKey));
+  if (options.dpop) schemes.set('dpop', new DpopScheme(options.dpop, store));
   for (const [name, scheme] of Object.entries(options.schemes ?? {}))
     schemes.set(name, new PassportScheme(name, scheme));
   if (schemes.size === 0) {

@@ -51,6 +51,8 @@ export interface OidcServerOptions {
    * revocation (RFC 7009) endpoints enabled and {@link RESOURCE_SERVER_CLIENT} registered.
    */
   readonly opaqueAccessTokens?: boolean;
+  /** Enable DPoP (RFC 9449, no server nonces): a DPoP token request gets a key-bound token. */
+  readonly dpop?: boolean;
 }
 
 /** The scopes every resource server offers. */
@@ -284,6 +286,7 @@ export class OidcServer {
           features: {
             clientCredentials: { enabled: true },
             devInteractions: { enabled: true },
+            ...(this.options.dpop === true ? { dPoP: { enabled: true } } : {}),
             ...(opaque
               ? {
                   // Any authenticated client may introspect (the resource server's); a token is
@@ -360,6 +363,33 @@ export async function clientCredentialsToken(
   );
   try {
     const result = await oauth.processClientCredentialsResponse(as, client, response);
+    return result.access_token;
+  } catch (err) {
+    throw explained(err);
+  }
+}
+
+/**
+ * A DPoP-bound access token (RFC 9449) by the client_credentials grant: oauth4webapi's DPoP handle
+ * signs the token request's proof with `keyPair`, and the server binds the token to that key
+ * (`cnf.jkt`). Needs {@link OidcServerOptions.dpop}.
+ */
+export async function dpopClientCredentialsToken(
+  issuer: string,
+  request: { readonly resource: string; readonly keyPair: oauth.CryptoKeyPair },
+): Promise<string> {
+  const as = await discover(issuer);
+  const client: oauth.Client = { client_id: CLIENT.id };
+  const response = await oauth.clientCredentialsGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(CLIENT.secret),
+    { resource: request.resource, scope: RESOURCE_SCOPES },
+    { ...INSECURE, DPoP: oauth.DPoP(client, request.keyPair) },
+  );
+  try {
+    const result = await oauth.processClientCredentialsResponse(as, client, response);
+    if (result.token_type !== 'dpop') throw new Error(`token_type ${result.token_type}`);
     return result.access_token;
   } catch (err) {
     throw explained(err);

@@ -159,6 +159,10 @@ export class BearerScheme
     let principal: AuthPrincipal | undefined;
     if (this.jwt) {
       const payload = await this.jwt.verify(token);
+      // RFC 9449 §7.2: a DPoP-bound token is refused as a bearer token (no downgrade).
+      if ((payload['cnf'] as { jkt?: unknown } | undefined)?.jkt !== undefined) {
+        throw fail('token_invalid', 'The access token is DPoP-bound: send it with a DPoP proof');
+      }
       if (await this.revoked(payload)) throw fail('token_invalid', 'The access token was revoked');
       const jwt = this.options.jwt;
       principal = jwt?.validate

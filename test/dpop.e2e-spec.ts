@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { createServer } from 'node:net';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWK,
+} from 'jose';
+import type { CryptoKeyPair } from 'oauth4webapi';
+import request from 'supertest';
+import { Auth, CurrentAuth, type AuthContext, type JwtVerificationOptions } from '../lib/index.js';
+import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
+import { createApp, type Platform } from './fixtures/test-app.js';
+import { expectAuthFailure } from './support/expectations.js';
+import { dpopClientCredentialsToken, OidcServer, signingKey } from './support/oidc-provider.js';
+
+/*
+ * DPoP (RFC 9449) against a real authorization server (oidc-provider with `features.dPoP`): a client
+ * gets a DPoP-bound RFC 9068 access token by the client_credentials grant with oauth4webapi's DPoP
+ * support, then calls `@Auth('dpop')` routes with fresh proofs (jose SignJWT). docs/contract.md
+ * C-2.12 (the DPoP challenge), C-1.2 (refused credentials).
+ */
+
+jest.setTimeout(20_000);
+
+const ALGS = 'algs="ES256 RS256 EdDSA PS256"';
+const PLAIN = `DPoP ${ALGS}`;
+const badProof = (why: string): string =>
+  `DPoP ${ALGS}, error="invalid_dpop_proof", error_description="The DPoP proof ${why}"`;
+
+@Controller()
+class DpopController {
+  /** How many times a handler ran. */
+  static calls = 0;
+
+  @Get('dpop')
+  @Auth('dpop')
+  dpop(@CurrentAuth() context: AuthContext): { scheme?: string; id?: string } {
+    DpopController.calls += 1;
+    return { scheme: context.scheme, id: context.principal?.id };
+  }
+
+  @Get('bearer')
+  @Auth('bearer')
+  bearer(): string {
+    DpopController.calls += 1;
+    return 'ran';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+interface Holder {
+  readonly keyPair: CryptoKeyPair;
+  readonly jwk: JWK;
+}
+
+async function holder(): Promise<Holder> {
+  const keyPair: CryptoKeyPair = await generateKeyPair('ES256');
+  return { keyPair, jwk: await exportJWK(keyPair.publicKey) };
+}
+
+let as: OidcServer;
+
+beforeAll(async () => {
+  as = await OidcServer.start([await signingKey('k1')], { dpop: true });
+});
+
+afterAll(async () => {
+  await as.close();
+});
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'DPoP (RFC 9449) against oidc-provider (%s)',
+  (platform) => {
+    let app: INestApplication;
+    let api: string;
+    let key: Holder;
+    let other: Holder;
+    let token: string;
+
+    const proof = (
+      claims: { htm?: string; htu?: string; ath?: string } = {},
+      by: Holder = key,
+      forToken = token,
+    ): Promise<string> =>
+      new SignJWT({
+        htm: 'GET',
+        htu: `${api}dpop`,
+        ath: sha256(forToken),
+        jti: crypto.randomUUID(),
+        ...claims,
+      })
+        .setIssuedAt()
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: by.jwk })
+        .sign(by.keyPair.privateKey);
+
+    const call = (path: string, authorization: string, dpop?: string) => {
+      const req = request(api.replace(/\/$/, '')).get(path).set('Authorization', authorization);
+      return dpop === undefined ? req : req.set('DPoP', dpop);
+    };
+
+    beforeAll(async () => {
+      [key, other] = await Promise.all([holder(), holder()]);
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}/`;
+      token = await dpopClientCredentialsToken(as.issuer, { resource: api, keyPair: key.keyPair });
+      const jwt: JwtVerificationOptions = {
+        discovery: true,
+        issuer: as.issuer,
+        audience: api,
+        profile: 'rfc9068',
+      };
+      app = await createApp(platform, { bearer: { jwt }, dpop: { jwt } }, [DpopController]);
+      await app.listen(port, '127.0.0.1');
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('the authorization server bound the token to the client key (cnf.jkt, RFC 7638)', async () => {
+      expect(decodeJwt(token)['cnf']).toEqual({ jkt: await calculateJwkThumbprint(key.jwk) });
+    });
+
+    it('C-1.2: a fresh proof of the bound key: 200, the handler ran once; the same proof again: 401 invalid_dpop_proof', async () => {
+      DpopController.calls = 0;
+      const p = await proof();
+      const ok = await call('/dpop', `DPoP ${token}`, p);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ scheme: 'dpop', id: 'orders-service' });
+      const replay = await call('/dpop', `DPoP ${token}`, p);
+      expectAuthFailure(replay, 'token_invalid', [badProof('was already used')]);
+      expect(DpopController.calls).toBe(1);
+    });
+
+    it.each([
+      ['htm', { htm: 'POST' }, 'htm does not match the request method'],
+      ['htu', { htu: 'http://127.0.0.1:1/dpop' }, 'htu does not match the request URL'],
+      ['ath', { ath: sha256('another token') }, 'ath does not match the access token'],
+    ])('C-2.12: a proof with a wrong %s: 401 invalid_dpop_proof', async (_, claims, why) => {
+      DpopController.calls = 0;
+      expectAuthFailure(
+        await call('/dpop', `DPoP ${token}`, await proof(claims)),
+        'token_invalid',
+        [badProof(why)],
+      );
+      expect(DpopController.calls).toBe(0);
+    });
+
+    it('C-2.12: a proof with the query string in the request URL still matches (htu has none)', async () => {
+      expect((await call('/dpop?page=2', `DPoP ${token}`, await proof())).status).toBe(200);
+    });
+
+    it('C-2.12: a proof by another key than the token is bound to: 401 invalid_token', async () => {
+      const res = await call('/dpop', `DPoP ${token}`, await proof({}, other));
+      expectAuthFailure(res, 'token_invalid', [
+        `DPoP ${ALGS}, error="invalid_token", error_description="The access token is bound to another key than the DPoP proof"`,
+      ]);
+    });
+
+    it('C-2.4: the bound token sent as Bearer (same issuer): 401 invalid_token, no downgrade', async () => {
+      DpopController.calls = 0;
+      const res = await call('/bearer', `Bearer ${token}`);
+      expectAuthFailure(res, 'token_invalid', [
+        'Bearer realm="api", error="invalid_token", error_description="The access token is DPoP-bound: send it with a DPoP proof"',
+      ]);
+      expect(DpopController.calls).toBe(0);
+    });
+
+    it('C-2.12: no proof: 401 invalid_dpop_proof; no credentials: the plain DPoP challenge', async () => {
+      expectAuthFailure(await call('/dpop', `DPoP ${token}`), 'token_invalid', [
+        badProof('is missing'),
+      ]);
+      const anonymous = await request(api.replace(/\/$/, '')).get('/dpop');
+      expectAuthFailure(anonymous, 'credentials_missing', [PLAIN]);
+    });
+  },
+);
