@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Logger, type LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK, SignJWT } from 'jose';
-import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import { AuthenticationError, AuthUnavailableError } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { metadataUrls } from './issuer-metadata.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import {
+  CapturingLogger,
+  configurationError,
+  rejection,
+} from '../../../test/support/jwt-verifier.js';
 
 /*
  * bearer.jwt.discovery (the key set named by the issuer's metadata: OpenID Connect Discovery, else
@@ -16,39 +20,6 @@ import { JwtVerifier } from './jwt-verifier.js';
  */
 
 const now = (): number => Math.floor(Date.now() / 1000);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
-}
-
-function configurationError(options: JwtVerificationOptions): string {
-  try {
-    new JwtVerifier(options);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AuthConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('new JwtVerifier() did not throw');
-}
-
-/** Records every line logged through Nest's Logger. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  error(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown): void {
-    this.lines.push(String(message));
-  }
-}
 
 describe('metadataUrls (OpenID Connect Discovery §4, RFC 8414 §3.1)', () => {
   it.each([

@@ -8,14 +8,18 @@ import {
   it,
   jest,
 } from '@jest/globals';
-import { Logger, type LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK, SignJWT, UnsecuredJWT } from 'jose';
-import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import { AuthenticationError, AuthUnavailableError } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import {
+  CapturingLogger,
+  configurationError,
+  rejection,
+} from '../../../test/support/jwt-verifier.js';
 
 /*
  * The JWKS options of JwtVerifier (jwksTimeout, jwksCooldown, jwksCacheMaxAge: jose's remote key
@@ -32,39 +36,6 @@ function sign(key: CryptoKey | Uint8Array, alg: string, kid?: string): Promise<s
     .setProtectedHeader({ alg, ...(kid === undefined ? {} : { kid }) })
     .setExpirationTime(now() + 300)
     .sign(key);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
-}
-
-function configurationError(options: JwtVerificationOptions): string {
-  try {
-    new JwtVerifier(options);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AuthConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error('new JwtVerifier() did not throw');
-}
-
-/** Records every line logged through Nest's Logger. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  error(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown): void {
-    this.lines.push(String(message));
-  }
 }
 
 /** A JSON Web Key Set server on 127.0.0.1 whose keys and behaviour a test changes, counting fetches. */
