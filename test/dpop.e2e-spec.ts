@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
-import { createServer } from 'node:net';
 import {
   calculateJwkThumbprint,
   decodeJwt,
@@ -16,6 +15,7 @@ import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { dpopClientCredentialsToken, OidcServer, signingKey } from './support/oidc-provider.js';
+import { freePort } from '../sample/client/sample-process.js';
 
 /*
  * DPoP (RFC 9449) against a real authorization server (oidc-provider with `features.dPoP`): a client
@@ -49,21 +49,6 @@ class DpopController {
     DpopController.calls += 1;
     return 'ran';
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 interface Holder {

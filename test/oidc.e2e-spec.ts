@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type INestApplication, Logger, type LoggerService } from '@nestjs/common';
-import { createServer } from 'node:net';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import request from 'supertest';
 import type { JwtVerificationOptions } from '../lib/index.js';
@@ -16,6 +15,7 @@ import {
   OidcServer,
   signingKey,
 } from './support/oidc-provider.js';
+import { freePort } from '../sample/client/sample-process.js';
 
 /*
  * Bearer as an OAuth 2.0 resource server, against a real authorization server (oidc-provider, an
@@ -35,22 +35,6 @@ const rejected = (description: string): string =>
 const NOT_AN_ACCESS_TOKEN = rejected('The token is not an access token (its typ is not at+jwt)');
 const KEY_UNKNOWN = rejected('The access token signing key is unknown');
 const WRONG_AUDIENCE = rejected('The access token aud claim is not accepted');
-
-/** A free port of 127.0.0.1, for an API whose URL (its audience) must be known before it starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** 503 with Retry-After and no challenge (C-1.6, C-2.9): never 200, never 401. */
 function expectUnavailable(res: request.Response): void {

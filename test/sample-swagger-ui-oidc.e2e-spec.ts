@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -8,6 +6,7 @@ import { DEMO_CLIENT, startIdp, type Idp } from '../sample/idp/idp-server.js';
 import { launchChromium } from './browser/chromium.js';
 import { openAuthorizeDialog, openSwaggerUi, tryItOut } from './browser/swagger-ui-page.js';
 import { createTestSample, type Platform } from './sample/sample-app.js';
+import { freePort } from '../sample/client/sample-process.js';
 
 /*
  * The sample with OIDC_ISSUER (the local issuer of `npm run sample:idp`) in headless Chromium:
@@ -20,13 +19,6 @@ import { createTestSample, type Platform } from './sample/sample-app.js';
 const TIMEOUT = 60_000;
 
 /** A free port on 127.0.0.1 (the sample's URL must be known before the issuer starts). */
-async function freePort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let browser: Browser;
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../../sample/client/sample-process.js';
 
 /** A redis-server started by a test on 127.0.0.1, stopped by its PID. */
 export interface RedisProcess {
@@ -12,17 +12,8 @@ export interface RedisProcess {
   restart(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (the sample client's helper). */
+export { freePort };
 
 function launch(port: number): Promise<ChildProcess> {
   const child = spawn(

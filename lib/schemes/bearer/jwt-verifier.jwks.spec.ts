@@ -20,6 +20,7 @@ import {
   configurationError,
   rejection,
 } from '../../../test/support/jwt-verifier.js';
+import { fakeDateOnly } from '../../../test/support/fake-date.js';
 
 /*
  * The JWKS options of JwtVerifier (jwksTimeout, jwksCooldown, jwksCacheMaxAge: jose's remote key
@@ -193,24 +194,7 @@ describe('JwtVerifier, JWKS options', () => {
     describe('non-default durations, on a fake Date (jose times the cooldown and the cache age with Date.now())', () => {
       beforeEach(() => {
         // Only Date is faked: sockets, timers and the fetch timeout stay real.
-        jest.useFakeTimers({
-          doNotFake: [
-            'hrtime',
-            'nextTick',
-            'performance',
-            'queueMicrotask',
-            'requestAnimationFrame',
-            'cancelAnimationFrame',
-            'requestIdleCallback',
-            'cancelIdleCallback',
-            'setImmediate',
-            'clearImmediate',
-            'setInterval',
-            'clearInterval',
-            'setTimeout',
-            'clearTimeout',
-          ],
-        });
+        fakeDateOnly();
       });
       afterEach(() => {
         jest.useRealTimers();
