@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test` needs two programs besides node_modules: Debian's Chromium (Swagger UI browser test)
-// and redis-server (shared-store tests, started by the tests on 127.0.0.1). On a fresh machine,
+// `npm test` needs three programs besides node_modules: Debian's Chromium (Swagger UI browser test),
+// redis-server (shared-store tests, started by the tests on 127.0.0.1) and nginx (the cluster
+// test's load balancer, started by the test on 127.0.0.1; `NGINX` may name another binary). On a fresh machine,
 // install them when we can (root + apt-get), so that `npm test` alone is the whole set-up.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 const needed = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { name: 'redis-server', present: () => spawnSync('redis-server', ['--version']).status === 0 },
+  { name: 'nginx', present: () => existsSync(process.env['NGINX'] ?? '/usr/sbin/nginx') },
 ];
 const missing = needed.filter((dep) => !dep.present()).map((dep) => dep.name);
 if (missing.length === 0) process.exit(0);
