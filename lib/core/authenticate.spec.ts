@@ -3,7 +3,7 @@ import { AuthenticationError, AuthorizationError } from '../errors/auth.error.js
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
-import { authenticate } from './authenticate.js';
+import { authenticate as decide, type Verifier } from './authenticate.js';
 import { denial } from './authorization.js';
 import { routeSchemesOf } from './route-auth-context.js';
 import { withRouteSchemes } from './route-errors.js';
@@ -73,6 +73,10 @@ function plan(
 }
 
 const request = (creds: Record<string, string> = {}): FakeRequest => ({ creds });
+
+/** The decision as a promise (`authenticate()` answers remembered credentials without one). */
+const authenticate = (...args: Parameters<typeof decide>): Promise<AuthContext> =>
+  Promise.resolve(decide(...args));
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -203,7 +207,7 @@ describe('authenticate', () => {
       await expect(
         authenticate(plan([[apiKey, bearer], [bearer]]), request({ bearer: 't' })),
       ).resolves.toMatchObject({ scheme: 'bearer', principals: { bearer: { id: 'bearer:t' } } });
-      expect(bearer.reads).toBe(1);
+      expect(bearer.verified).toEqual(['t']);
       expect(apiKey.verified).toEqual([]);
     });
 
@@ -228,10 +232,13 @@ describe('authenticate', () => {
       const seen: unknown[] = [];
       const req = request({ bearer: 'tok' });
       await expect(
-        authenticate(plan([[bearer]]), req, (scheme, credentials, r) => {
-          seen.push(r);
-          return scheme.verify(credentials, r);
-        }),
+        authenticate(plan([[bearer]]), req, {
+          recall: () => undefined,
+          verify: (scheme, credentials, r) => {
+            seen.push(r);
+            return scheme.verify(credentials, r);
+          },
+        } satisfies Verifier),
       ).resolves.toEqual({
         principal: { id: 'bearer:tok' },
         scheme: 'bearer',

@@ -1,84 +1,184 @@
+import type { Verdict } from '../cache/verification-cache.js';
 import { AuthenticationError, withoutStack } from '../errors/auth.error.js';
 import type { PlatformRequest } from '../interfaces/auth-options.interface.js';
 import type { AuthContext, AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import { anonymous, authContext, RouteAuthContext } from './route-auth-context.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
-import { onlyScheme, type RoutePlan } from './route-plan.js';
+import type { RoutePlan } from './route-plan.js';
 
 /**
- * Verifies one scheme's credentials (directly, or through the verification cache). The request is
- * passed along, so that a caller can hand over one function for every request instead of a
- * closure per request.
+ * How {@link authenticate} establishes a principal from one scheme's credentials: a verdict
+ * remembered for the credential as sent, answered at once, or else a verification.
  */
-export type Verify = (
-  scheme: AuthScheme,
-  credentials: unknown,
-  request: PlatformRequest,
-) => Promise<AuthPrincipal>;
+export interface Verifier {
+  /**
+   * The verdict remembered for a scheme's credential as sent (`AuthScheme.credential`), answered
+   * without I/O; `undefined` sends the credential to {@link verify}.
+   */
+  recall(scheme: AuthScheme, material: string): Verdict | undefined;
+  /** Verifies credentials found by the scheme's `read()`. */
+  verify(
+    scheme: AuthScheme,
+    credentials: unknown,
+    request: PlatformRequest,
+  ): Promise<AuthPrincipal>;
+}
 
-const verifyDirectly: Verify = (scheme, credentials, request) =>
-  scheme.verify(credentials, request);
+/** A {@link Verifier} that remembers nothing: every credential is verified by its scheme. */
+export const verifyDirectly: Verifier = {
+  recall: () => undefined,
+  verify: (scheme, credentials, request) => scheme.verify(credentials, request),
+};
+
+/**
+ * What `read()` made of a request (for schemes without `credential()`, or when `credential()` cannot
+ * tell): the credentials, or the error of malformed ones, thrown when the alternative is looked at
+ * (so that the first malformed credential in declared order is the one reported).
+ */
+class Parsed {
+  constructor(
+    readonly credentials: unknown,
+    readonly error?: Error,
+  ) {}
+}
+
+/**
+ * What a scheme found in a request: its credential as sent (a string, not parsed yet: it may be
+ * remembered), credentials `read()` parsed, or nothing.
+ */
+type Sight = string | Parsed | undefined;
 
 /**
  * CONTRACT C-5, with OpenAPI's security requirement semantics (OR of alternatives, AND within a
  * group): the first alternative, in declared order, whose credentials are all present decides, and
  * every scheme of it must verify: a present but invalid credential fails the request and never falls
- * through to a later alternative. A credential that is malformed fails the request as soon as it is
- * read. When no alternative is complete: a partly present group is `credentials_missing` for its
- * first missing scheme; with nothing present an optional route is anonymous and any other route is
- * `credentials_missing` (naming the route's schemes, for one challenge each).
+ * through to a later alternative. A malformed credential fails the request as soon as an alternative
+ * looks at it. When no alternative is complete: a partly present group is `credentials_missing` for
+ * its first missing scheme; with nothing present an optional route is anonymous and any other route
+ * is `credentials_missing` (naming the route's schemes, for one challenge each). When the deciding
+ * group fails in several schemes, the first failing scheme in declared order is the error.
  *
- * This runs on every request of a protected route, so the common case (one scheme) takes a path
- * without intermediate arrays, maps or `Promise.all`, and failures are rejected promises, never
- * `throw`s (see docs/architecture.md).
+ * This is the one decision procedure of the guard, for every route shape: when every credential of
+ * the deciding alternative is remembered (the verification cache), the answer is returned at once,
+ * without a promise or parsing a credential; otherwise the credentials are read and verified, and the
+ * answer is a promise. Failures are always rejected promises, never `throw`s (docs/architecture.md).
  */
 export function authenticate(
   plan: RoutePlan,
   request: PlatformRequest,
-  verify: Verify = verifyDirectly,
-): Promise<AuthContext> {
+  verifier: Verifier = verifyDirectly,
+): AuthContext | Promise<AuthContext> {
   try {
-    const scheme = onlyScheme(plan);
-    if (scheme === undefined) return authenticateAny(plan, request, verify);
-    const credentials = scheme.read(request);
-    if (credentials !== undefined) {
-      return verify(scheme, credentials, request).then((principal) =>
-        authContext(plan, scheme, principal),
-      );
+    let firstMissing: AuthScheme | undefined;
+    for (const group of plan.groups) {
+      if (group.length === 1) {
+        const scheme = group[0]!;
+        const sight = look(scheme, request);
+        if (sight !== undefined) return settleOne(plan, scheme, sight, request, verifier);
+        continue;
+      }
+      const sights = group.map((scheme) => look(scheme, request));
+      const absent = sights.indexOf(undefined);
+      if (absent === -1) return settleGroup(plan, group, sights, request, verifier);
+      if (firstMissing === undefined && sights.some((sight) => sight !== undefined)) {
+        firstMissing = group[absent];
+      }
+      // An incomplete group does not decide, but a malformed credential in it still fails the request.
+      sights.forEach((sight, i) => sight !== undefined && credentialsOf(group[i]!, sight, request));
     }
-    if (plan.requirement.optional) return Promise.resolve(anonymous(plan));
-    return Promise.reject(nothingSent(plan));
+    if (firstMissing === undefined && plan.requirement.optional) return anonymous(plan);
+    return Promise.reject(firstMissing ? missing(plan, firstMissing) : nothingSent(plan));
   } catch (error) {
     // A malformed credential (read() throws).
     return Promise.reject(error);
   }
 }
 
-/** {@link authenticate} for routes with several alternatives or all-of groups. */
-function authenticateAny(
-  plan: RoutePlan,
+/**
+ * A scheme's look at the request: its credential as sent when the scheme can say so without parsing
+ * (`undefined` from `credential()` means there is none), else what `read()` makes of the request.
+ */
+function look(scheme: AuthScheme, request: PlatformRequest): Sight {
+  const material = scheme.credential?.(request);
+  if (typeof material === 'string') return material;
+  if (material === undefined && scheme.credential) return undefined;
+  try {
+    const credentials = scheme.read(request);
+    return credentials === undefined ? undefined : new Parsed(credentials);
+  } catch (error) {
+    return new Parsed(undefined, error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** The parsed credentials of a sight; throws when they are malformed. */
+function credentialsOf(
+  scheme: AuthScheme,
+  sight: string | Parsed,
   request: PlatformRequest,
-  verify: Verify,
-): Promise<AuthContext> {
-  // A scheme may appear in several alternatives: its credentials are read once.
-  const found = new Map<AuthScheme, unknown>();
-  const read = (scheme: AuthScheme): unknown => {
-    if (!found.has(scheme)) found.set(scheme, scheme.read(request));
-    return found.get(scheme);
-  };
-  let firstMissing: AuthScheme | undefined;
-  for (const group of plan.groups) {
-    const credentials = group.map(read);
-    const absent = credentials.indexOf(undefined);
-    if (absent === -1) return verifyGroup(plan, group, credentials, request, verify);
-    if (firstMissing === undefined && credentials.some((c) => c !== undefined)) {
-      firstMissing = group[absent];
+): unknown {
+  if (typeof sight === 'string') return scheme.read(request);
+  if (sight.error !== undefined) throw sight.error;
+  return sight.credentials;
+}
+
+/** An alternative of one scheme decides: remembered, or verified. */
+function settleOne(
+  plan: RoutePlan,
+  scheme: AuthScheme,
+  sight: string | Parsed,
+  request: PlatformRequest,
+  verifier: Verifier,
+): AuthContext | Promise<AuthContext> {
+  const verdict = typeof sight === 'string' ? verifier.recall(scheme, sight) : undefined;
+  if (verdict !== undefined) {
+    return verdict.error === undefined
+      ? authContext(plan, scheme, verdict.principal)
+      : Promise.reject(verdict.error);
+  }
+  return verifier
+    .verify(scheme, credentialsOf(scheme, sight, request), request)
+    .then((principal) => authContext(plan, scheme, principal));
+}
+
+/**
+ * An all-of group decides: at once when every credential of it is a remembered success; otherwise
+ * every credential is read (a malformed one fails first) and verified concurrently, and the first
+ * failure in declared order is the answer.
+ */
+function settleGroup(
+  plan: RoutePlan,
+  group: readonly AuthScheme[],
+  sights: readonly Sight[],
+  request: PlatformRequest,
+  verifier: Verifier,
+): AuthContext | Promise<AuthContext> {
+  const remembered = sights.map((sight, i) =>
+    typeof sight === 'string' ? verifier.recall(group[i]!, sight)?.principal : undefined,
+  );
+  if (remembered.every((principal) => principal !== undefined)) {
+    return groupContext(plan, group, remembered);
+  }
+  const credentials = sights.map((sight, i) => credentialsOf(group[i]!, sight!, request));
+  const outcomes = group.map((scheme, i) => verifier.verify(scheme, credentials[i], request));
+  return Promise.allSettled(outcomes).then((settled) => {
+    const principals: AuthPrincipal[] = [];
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') return Promise.reject(outcome.reason as Error);
+      principals.push(outcome.value);
     }
-  }
-  if (firstMissing === undefined && plan.requirement.optional) {
-    return Promise.resolve(anonymous(plan));
-  }
-  return Promise.reject(firstMissing ? missing(plan, firstMissing) : nothingSent(plan));
+    return groupContext(plan, group, principals);
+  });
+}
+
+/** The context of an all-of group: the first scheme's principal, and every scheme's by name. */
+function groupContext(
+  plan: RoutePlan,
+  group: readonly AuthScheme[],
+  verified: readonly AuthPrincipal[],
+): AuthContext {
+  const principals: Record<string, AuthPrincipal> = {};
+  for (let i = 0; i < group.length; i++) principals[group[i]!.name] = verified[i]!;
+  return new RouteAuthContext(verified[0], group[0]!.name, principals, plan);
 }
 
 /**
@@ -101,23 +201,4 @@ function missing(plan: RoutePlan, scheme: AuthScheme | undefined): Authenticatio
         schemes: plan.schemeNames,
       }),
   );
-}
-
-async function verifyGroup(
-  plan: RoutePlan,
-  group: readonly AuthScheme[],
-  credentials: readonly unknown[],
-  request: PlatformRequest,
-  verify: Verify,
-): Promise<AuthContext> {
-  const first = group[0]!;
-  if (group.length === 1) {
-    return authContext(plan, first, await verify(first, credentials[0], request));
-  }
-  const verified = await Promise.all(
-    group.map((scheme, i) => verify(scheme, credentials[i], request)),
-  );
-  const principals: Record<string, AuthPrincipal> = {};
-  for (let i = 0; i < group.length; i++) principals[group[i]!.name] = verified[i]!;
-  return new RouteAuthContext(verified[0], first.name, principals, plan);
 }

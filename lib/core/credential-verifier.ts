@@ -7,6 +7,7 @@ import type { AuthPrincipal } from '../interfaces/auth-principal.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import type { Attempt } from '../throttling/failure-throttle.js';
+import type { Verifier } from './authenticate.js';
 
 /** Failures that count towards throttling: a wrong credential, not an expired or malformed request. */
 function countsAsFailure(error: unknown): boolean {
@@ -24,22 +25,20 @@ function countsAsFailure(error: unknown): boolean {
  * rejections too), and a verified success resets the identity's counter.
  */
 @Injectable()
-export class CredentialVerifier {
+export class CredentialVerifier implements Verifier {
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
     private readonly cache: VerificationCache,
   ) {}
 
   /**
-   * The remembered verdict of the request's credential for a scheme, when it can be answered at
-   * once: looked up before the credential is even parsed (see `AuthScheme.credential`). `undefined`
-   * sends the request through {@link verify}: nothing remembered, caching off, the store
-   * unreachable (503), or a remembered rejection that throttling must count.
+   * The remembered verdict of a scheme's credential as sent (`AuthScheme.credential`), when it can
+   * be answered at once: before the credential is even parsed. `undefined` sends the request through
+   * {@link verify}: nothing remembered, caching off, the store unreachable (503), or a remembered
+   * rejection that throttling must count.
    */
-  recall(scheme: AuthScheme, request: PlatformRequest): Verdict | undefined {
-    if (!this.cache.enabled || scheme.credential === undefined) return undefined;
-    const material = scheme.credential(request);
-    if (material === undefined || this.config.store.available?.() === false) return undefined;
+  recall(scheme: AuthScheme, material: string): Verdict | undefined {
+    if (!this.cache.enabled || this.config.store.available?.() === false) return undefined;
     const verdict = this.cache.recall(this.cache.keyOf(scheme.name, material));
     return verdict?.error !== undefined && this.config.throttle ? undefined : verdict;
   }
@@ -63,7 +62,7 @@ export class CredentialVerifier {
     };
     const material = this.cache.enabled ? scheme.credential?.(request) : undefined;
     const result =
-      material === undefined
+      typeof material !== 'string'
         ? verify()
         : this.cache.settle(
             this.cache.keyOf(scheme.name, material),

@@ -15,15 +15,6 @@ export interface RoutePlan {
   readonly schemeNames: readonly string[];
 }
 
-/**
- * The route's scheme when it accepts exactly one (the common case, which the guard and
- * `authenticate()` answer on a shorter path); `undefined` for several alternatives or an all-of group.
- */
-export function onlyScheme(plan: RoutePlan): AuthScheme | undefined {
-  const { groups } = plan;
-  return groups.length === 1 && groups[0]!.length === 1 ? groups[0]![0] : undefined;
-}
-
 /** Where a route was declared, for messages: `MeController.me`. */
 export function routeName(controller: Function, handler: Function): string {
   return `${controller.name}.${handler.name}`;

@@ -7,13 +7,12 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONFIG } from '../auth.constants.js';
-import { authenticate, type Verify } from '../core/authenticate.js';
+import { authenticate } from '../core/authenticate.js';
 import { denial } from '../core/authorization.js';
-import { authContext } from '../core/route-auth-context.js';
 import { withRouteSchemes } from '../core/route-errors.js';
 import { CredentialVerifier } from '../core/credential-verifier.js';
 import { AuthRoutesExplorer } from '../core/auth-routes.explorer.js';
-import { onlyScheme, type RoutePlan } from '../core/route-plan.js';
+import type { RoutePlan } from '../core/route-plan.js';
 import { attachAuthContext, authContextOf } from '../core/request-auth-context.js';
 import type { AuthContext } from '../interfaces/auth-principal.interface.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
@@ -32,8 +31,6 @@ import { unsupportedTransport } from '../transports/unsupported-transport.js';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  /** One verification function for every request (not a closure per request). */
-  private readonly verify: Verify;
   /** Whether contexts go on the request objects (not on Express: see `attachAuthContext`). */
   private contextOnRequest: boolean | undefined;
 
@@ -47,16 +44,14 @@ export class AuthGuard implements CanActivate {
     private readonly verifier: CredentialVerifier,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
-  ) {
-    this.verify = (scheme, credentials, request) =>
-      this.verifier.verify(scheme, credentials, request);
-  }
+  ) {}
 
   /**
    * `true`, a promise of `true`, or a promise rejected with the error to answer. What can be decided
-   * at once is answered at once: an open route, and a route of one scheme whose credential the
-   * verification cache remembers (most requests), without a promise for Nest to wait on. Failures
-   * are rejected promises, never `throw`s (the hot-path rules: docs/architecture.md).
+   * at once is answered at once, whatever the route's shape: an open route, and a route whose
+   * deciding credentials the verification cache remembers (most requests), without a promise for
+   * Nest to wait on. Failures are rejected promises, never `throw`s (the hot-path rules:
+   * docs/architecture.md).
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     try {
@@ -68,17 +63,10 @@ export class AuthGuard implements CanActivate {
       // docs/architecture.md).
       const request = context.getArgByIndex<object>(0);
       if (authContextOf(request)) return true;
-      const scheme = onlyScheme(plan);
-      if (scheme !== undefined) {
-        const verdict = this.verifier.recall(scheme, request);
-        if (verdict !== undefined) {
-          return verdict.error === undefined
-            ? this.admit(plan, request, authContext(plan, scheme, verdict.principal))
-            : Promise.reject(withRouteSchemes(verdict.error, plan));
-        }
-      }
-      return authenticate(plan, request, this.verify).then(
-        (auth) => this.admit(plan, request, auth),
+      const auth = authenticate(plan, request, this.verifier);
+      if (!(auth instanceof Promise)) return this.admit(plan, request, auth);
+      return auth.then(
+        (verified) => this.admit(plan, request, verified),
         (error: unknown) => Promise.reject(withRouteSchemes(error, plan)),
       );
     } catch (error) {
@@ -105,15 +93,15 @@ export class AuthGuard implements CanActivate {
     const request =
       callRequest(type, context, this.config.rpc) ??
       transportRequest(type, [], undefined, undefined);
-    return authenticate(plan, request, this.verify).then(
-      (auth) => {
-        const denied = denial(plan, auth);
-        if (denied) return Promise.reject(denied);
-        rememberCallContext(context, auth);
-        return true;
-      },
-      (error: unknown) => Promise.reject(withRouteSchemes(error, plan)),
-    );
+    const admit = (auth: AuthContext): true | Promise<never> => {
+      const denied = denial(plan, auth);
+      if (denied) return Promise.reject(denied);
+      rememberCallContext(context, auth);
+      return true;
+    };
+    const auth = authenticate(plan, request, this.verifier);
+    if (!(auth instanceof Promise)) return admit(auth);
+    return auth.then(admit, (error: unknown) => Promise.reject(withRouteSchemes(error, plan)));
   }
 
   /**

@@ -16,12 +16,14 @@ export interface AuthScheme<TCredentials = unknown> {
 
   /**
    * The credential exactly as the client sent it (e.g. the token68 of `Authorization: Basic`),
-   * found without decoding or checking it; `undefined` when there is none. The verification cache
-   * remembers verdicts under a keyed hash of this string and is asked before {@link read} runs, so a
-   * repeated credential costs one hash and one lookup. What `read()` makes of a request must follow
-   * from this string alone. Without this method, verifications of the scheme are not cached.
+   * found without decoding or checking it: `undefined` exactly when {@link read} finds nothing, and
+   * `null` when something is there that only `read()` can judge (e.g. a parameter sent twice). The
+   * guard decides which alternative of a route applies from this, and the verification cache
+   * remembers verdicts under a keyed hash of the string, so a repeated credential costs one hash and
+   * one lookup and is never parsed. What `read()` makes of a request must follow from this string
+   * alone. Without this method, the guard calls `read()` and verifications are not cached.
    */
-  credential?(request: PlatformRequest): string | undefined;
+  credential?(request: PlatformRequest): string | null | undefined;
 
   /**
    * Finds this scheme's credentials in the request. Returns `undefined` when there are none (the
@@ -38,6 +40,12 @@ export interface AuthScheme<TCredentials = unknown> {
    * @param error the failure, when this scheme's credential was the one that failed
    */
   challenges(error?: AuthenticationError): readonly string[];
+
+  /**
+   * A response header that goes with this scheme's own 401 or 400 on HTTP, besides the challenge
+   * (DPoP's `DPoP-Nonce`); asked for each such response, so its value may change over time.
+   */
+  errorHeader?(error: AuthenticationError): readonly [name: string, value: string] | undefined;
 
   /** The challenge for a 403 of a principal this scheme authenticated, if the scheme has one. */
   forbiddenChallenge?(scopes: readonly string[]): string | undefined;

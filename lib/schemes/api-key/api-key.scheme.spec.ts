@@ -47,9 +47,9 @@ describe('ApiKeyScheme', () => {
       expect(all().credential({ headers: {} })).toBeUndefined();
     });
 
-    it('C-3: a repeated query parameter is no credential; read() rejects it', () => {
+    it('C-3: a repeated query parameter is no credential to remember (null, not absent); read() rejects it', () => {
       const request = { headers: {}, query: { api_key: ['a', 'b'] } };
-      expect(all().credential(request)).toBeUndefined();
+      expect(all().credential(request)).toBeNull();
       expect(readFailure(all(), request).code).toBe('credentials_invalid');
     });
   });

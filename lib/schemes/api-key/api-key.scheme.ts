@@ -71,9 +71,9 @@ export class ApiKeyScheme
     );
   }
 
-  /** The key as sent, from the first configured location that has one. */
-  credential(request: PlatformRequest): string | undefined {
-    return this.find(request) ?? undefined;
+  /** The key as sent, from the first configured location that has one (`null`: sent malformed). */
+  credential(request: PlatformRequest): string | null | undefined {
+    return this.find(request);
   }
 
   read(request: PlatformRequest): string | undefined {

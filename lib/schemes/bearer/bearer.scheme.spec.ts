@@ -65,12 +65,12 @@ describe('BearerScheme', () => {
       const scheme = opaque({ allowQuery: true });
       expect(scheme.credential(request({}, { query: { access_token: 'q' } }))).toBe('q');
       expect(scheme.credential(request({ authorization: 'Bearer h' }, { query: {} }))).toBe('h');
-      // Sent twice: no credential to remember, read() answers 400.
+      // Sent twice: no credential to remember (null: something is there), read() answers 400.
       const twice = request({ authorization: 'Bearer h' }, { query: { access_token: 'q' } });
-      expect(scheme.credential(twice)).toBeUndefined();
+      expect(scheme.credential(twice)).toBeNull();
       expect(readFailure(scheme, twice).code).toBe('invalid_request');
       const repeated = request({}, { query: { access_token: ['a', 'b'] } });
-      expect(scheme.credential(repeated)).toBeUndefined();
+      expect(scheme.credential(repeated)).toBeNull();
       expect(readFailure(scheme, repeated).code).toBe('invalid_request');
     });
   });

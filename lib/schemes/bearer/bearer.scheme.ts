@@ -118,13 +118,14 @@ export class BearerScheme
 
   /**
    * The token as sent. With only the header method enabled (the default) that is what follows
-   * `Bearer `; with the query or form method enabled too, the token `read()` accepts, if any.
+   * `Bearer `; with the query or form method enabled too, the one token sent (`null` when several
+   * or a malformed parameter were: `read()` answers 400).
    */
-  credential(request: PlatformRequest): string | undefined {
+  credential(request: PlatformRequest): string | null | undefined {
     const fromHeader = headerToken(request);
     if (!this.options.allowQuery && !this.options.allowBody) return fromHeader;
     const found = this.locate(request, fromHeader);
-    return typeof found === 'string' ? found : undefined;
+    return found === undefined || typeof found === 'string' ? found : null;
   }
 
   read(request: PlatformRequest): string | undefined {
