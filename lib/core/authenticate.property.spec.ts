@@ -153,7 +153,7 @@ const requests = fc
   .map((creds): FakeRequest => ({ creds }));
 
 describe('authenticate: one decision for remembered and verified credentials (C-5)', () => {
-  it('C-5: decides as the contract does, with or without the cache, whatever the cache has seen before (fast-check)', async () => {
+  it('C-5.8: decides as the contract does, with or without the cache, whatever the cache has seen before (fast-check)', async () => {
     await fc.assert(
       fc.asyncProperty(
         plans,
