@@ -39,6 +39,7 @@ export type {
   BearerSchemeOptions,
   BearerOAuthFlow,
   BearerOAuthOptions,
+  DpopNonceOptions,
   DpopSchemeOptions,
   CacheOptions,
   ErrorFormat,

@@ -14,6 +14,8 @@ import { Auth, CurrentAuth, type AuthContext, type JwtVerificationOptions } from
 import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
+import { fakeDateOnly } from './support/fake-date.js';
+import { headerLines } from './support/http.js';
 import { dpopClientCredentialsToken, OidcServer, signingKey } from './support/oidc-provider.js';
 import { freePort } from '../sample/client/sample-process.js';
 
@@ -21,7 +23,7 @@ import { freePort } from '../sample/client/sample-process.js';
  * DPoP (RFC 9449) against a real authorization server (oidc-provider with `features.dPoP`): a client
  * gets a DPoP-bound RFC 9068 access token by the client_credentials grant with oauth4webapi's DPoP
  * support, then calls `@Auth('dpop')` routes with fresh proofs (jose SignJWT). docs/contract.md
- * C-2.12 (the DPoP challenge), C-1.2 (refused credentials).
+ * C-2.12 (the DPoP challenge), C-2.13 (server nonces), C-1.2 (refused credentials).
  */
 
 jest.setTimeout(20_000);
@@ -175,6 +177,122 @@ describe.each<[Platform]>([['express'], ['fastify']])(
       ]);
       const anonymous = await request(api.replace(/\/$/, '')).get('/dpop');
       expectAuthFailure(anonymous, 'credentials_missing', [PLAIN]);
+    });
+  },
+);
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'DPoP server nonces (RFC 9449 §9) against oidc-provider (%s)',
+  (platform) => {
+    const ORIGIN = 'https://app.example.com';
+    const USE_NONCE = (description: string): string =>
+      `DPoP ${ALGS}, error="use_dpop_nonce", error_description="${description}"`;
+    /** RFC 9449 §8.1: nonce = 1*NQCHAR. */
+    const NQCHARS = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+    let app: INestApplication;
+    let api: string;
+    let key: Holder;
+    let token: string;
+
+    const proof = (nonce?: string): Promise<string> =>
+      new SignJWT({
+        htm: 'GET',
+        htu: `${api}dpop`,
+        ath: sha256(token),
+        jti: crypto.randomUUID(),
+        ...(nonce === undefined ? {} : { nonce }),
+      })
+        .setIssuedAt()
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+        .sign(key.keyPair.privateKey);
+
+    const call = (dpop: string) =>
+      request(api.replace(/\/$/, ''))
+        .get('/dpop')
+        .set('Origin', ORIGIN)
+        .set('Authorization', `DPoP ${token}`)
+        .set('DPoP', dpop);
+
+    /** The single `DPoP-Nonce` of a response (RFC 9449 §8: never more than one). */
+    const nonceOf = (res: request.Response): string => {
+      const lines = headerLines(res, 'DPoP-Nonce');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(NQCHARS);
+      return lines[0]!;
+    };
+
+    beforeAll(async () => {
+      key = await holder();
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}/`;
+      token = await dpopClientCredentialsToken(as.issuer, { resource: api, keyPair: key.keyPair });
+      const jwt: JwtVerificationOptions = {
+        discovery: true,
+        issuer: as.issuer,
+        audience: api,
+        profile: 'rfc9068',
+      };
+      app = await createApp(
+        platform,
+        {
+          dpop: { jwt, nonce: { secret: 'the-nonce-secret-every-instance-shares', rotation: 60 } },
+        },
+        [DpopController],
+        { cors: { origin: ORIGIN } },
+      );
+      await app.listen(port, '127.0.0.1');
+    });
+
+    afterAll(async () => {
+      jest.useRealTimers();
+      await app.close();
+    });
+
+    it('C-2.13: no nonce: 401 use_dpop_nonce with DPoP-Nonce (exposed to CORS); retry with it: 200; a stale one: 401 with a fresh nonce', async () => {
+      DpopController.calls = 0;
+      const first = await call(await proof());
+      expectAuthFailure(first, 'token_invalid', [
+        USE_NONCE('Resource server requires nonce in DPoP proof'),
+      ]);
+      const nonce = nonceOf(first);
+      expect(first.headers['access-control-expose-headers']).toBe('WWW-Authenticate, DPoP-Nonce');
+      expect(DpopController.calls).toBe(0);
+
+      const retry = await call(await proof(nonce));
+      expect(retry.status).toBe(200);
+      expect(retry.body).toEqual({ scheme: 'dpop', id: 'orders-service' });
+      expect(headerLines(retry, 'DPoP-Nonce')).toEqual([]);
+      expect(DpopController.calls).toBe(1);
+
+      // Two windows of 60 s later, the nonce is stale (the token, valid 10 minutes, is not).
+      fakeDateOnly();
+      jest.setSystemTime(Date.now() + 121_000);
+      const stale = await call(await proof(nonce));
+      expectAuthFailure(stale, 'token_invalid', [
+        USE_NONCE('Resource server requires a current nonce in DPoP proof'),
+      ]);
+      const fresh = nonceOf(stale);
+      expect(fresh).not.toBe(nonce);
+      expect(DpopController.calls).toBe(1);
+      expect((await call(await proof(fresh))).status).toBe(200);
+      expect(DpopController.calls).toBe(2);
+      jest.useRealTimers();
+    });
+
+    it('C-2.13: a nonce this server never issued: 401 use_dpop_nonce; a bad proof with a good nonce: invalid_dpop_proof, no DPoP-Nonce', async () => {
+      DpopController.calls = 0;
+      const unknown = await call(await proof('eyJ7S_zG.eyJH0-Z.HX4w-7v'));
+      expectAuthFailure(unknown, 'token_invalid', [
+        USE_NONCE('Resource server requires a current nonce in DPoP proof'),
+      ]);
+      const nonce = nonceOf(unknown);
+      const replayed = await proof(nonce);
+      expect((await call(replayed)).status).toBe(200);
+      const replay = await call(replayed);
+      expectAuthFailure(replay, 'token_invalid', [badProof('was already used')]);
+      expect(headerLines(replay, 'DPoP-Nonce')).toEqual([]);
+      expect(replay.headers['access-control-expose-headers']).toBe('WWW-Authenticate');
+      expect(DpopController.calls).toBe(1);
     });
   },
 );

@@ -17,7 +17,12 @@ import {
   TooManyAttemptsError,
 } from '../errors/auth.error.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
-import { CHALLENGE_HEADERS, exposeHeadersValue, RETRY_HEADERS } from './cors-expose.js';
+import {
+  CHALLENGE_HEADERS,
+  challengeHeadersWith,
+  exposeHeadersValue,
+  RETRY_HEADERS,
+} from './cors-expose.js';
 import { ERROR_CONTENT_TYPES, errorBody } from './error-body.js';
 import { answerGateway } from './gateway-answer.js';
 import { graphqlFailure } from './graphql-answer.js';
@@ -28,8 +33,9 @@ const MAX_REMEMBERED_CHALLENGES = 64;
 
 /**
  * Turns the module's errors into responses per docs/contract.md C-1, C-2 and C-4, on any platform
- * (through `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400, the
- * Bearer `insufficient_scope` challenge on 403, `Retry-After` on 503, and a JSON (or problem+json)
+ * (through `HttpAdapterHost`): one `WWW-Authenticate` line per accepted scheme on 401/400 (and the
+ * failing scheme's own header, DPoP's `DPoP-Nonce`), the Bearer `insufficient_scope` challenge on
+ * 403, `Retry-After` on 503, and a JSON (or problem+json)
  * body with a stable `code`. On the other transports (C-7) it answers in their own terms: a GraphQL
  * error, a gateway `exception` event (and acknowledgement), an RPC error reply. Every other
  * exception keeps Nest's normal handling.
@@ -92,12 +98,23 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
     }
     const retry = error instanceof AuthUnavailableError || error instanceof TooManyAttemptsError;
     if (retry) httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfter));
+    const extra = this.errorHeader(error);
+    if (extra !== undefined) httpAdapter.setHeader(response, extra[0], extra[1]);
     // A cross-origin script reads these only when exposed; nothing is done without CORS.
-    const exposed = exposeHeadersValue(response, retry ? RETRY_HEADERS : CHALLENGE_HEADERS);
+    const exposed = exposeHeadersValue(
+      response,
+      retry ? RETRY_HEADERS : extra ? challengeHeadersWith(extra[0]) : CHALLENGE_HEADERS,
+    );
     if (exposed !== undefined)
       httpAdapter.setHeader(response, 'Access-Control-Expose-Headers', exposed);
     httpAdapter.setHeader(response, 'Content-Type', ERROR_CONTENT_TYPES[this.config.errorFormat]);
     httpAdapter.reply(response, this.body(error), error.getStatus());
+  }
+
+  /** The failing scheme's own header for its 401/400 (e.g. `DPoP-Nonce`), if it has one. */
+  private errorHeader(error: AuthError): readonly [string, string] | undefined {
+    if (!(error instanceof AuthenticationError) || error.scheme === undefined) return undefined;
+    return this.config.schemes.get(error.scheme)?.errorHeader?.(error);
   }
 
   /** The error's body, serialised (the platforms send a string as it is, with our Content-Type). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   CHALLENGE_HEADERS,
+  challengeHeadersWith,
   exposeHeadersValue,
   mergeExposeHeaders,
   RETRY_HEADERS,
@@ -111,5 +112,19 @@ describe('exposeHeadersValue', () => {
   it('C-2: the lists of names are frozen constants', () => {
     expect(Object.isFrozen(CHALLENGE_HEADERS)).toBe(true);
     expect(Object.isFrozen(RETRY_HEADERS)).toBe(true);
+  });
+
+  it("C-2.13: a scheme's own header is exposed with the challenges, one frozen list per name", () => {
+    const list = challengeHeadersWith('DPoP-Nonce');
+    expect(list).toEqual(['WWW-Authenticate', 'DPoP-Nonce']);
+    expect(Object.isFrozen(list)).toBe(true);
+    expect(challengeHeadersWith('DPoP-Nonce')).toBe(list);
+    const headers = {
+      'access-control-allow-origin': 'http://a.test',
+      'access-control-expose-headers': 'dpop-nonce, X-Trace',
+    };
+    expect(exposeHeadersValue(responseWith(headers), list)).toBe(
+      'dpop-nonce, X-Trace, WWW-Authenticate',
+    );
   });
 });

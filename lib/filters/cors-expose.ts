@@ -15,6 +15,19 @@ const EXPOSE_HEADERS = 'access-control-expose-headers';
 /** Exposed on 400, 401 and 403: the challenges (docs/contract.md C-2). */
 export const CHALLENGE_HEADERS: readonly string[] = Object.freeze(['WWW-Authenticate']);
 
+/** The lists of {@link challengeHeadersWith}, by extra header name. */
+const withExtra = new Map<string, readonly string[]>();
+
+/**
+ * Exposed on a 401 or 400 that carries a scheme's own header besides the challenges (DPoP's
+ * `DPoP-Nonce`, docs/contract.md C-2.12): one frozen list per name, so merges are remembered.
+ */
+export function challengeHeadersWith(name: string): readonly string[] {
+  let list = withExtra.get(name);
+  if (list === undefined) withExtra.set(name, (list = Object.freeze([...CHALLENGE_HEADERS, name])));
+  return list;
+}
+
 /** Exposed on 429 and 503: when to try again (docs/contract.md C-1.5, C-1.6, C-2.9). */
 export const RETRY_HEADERS: readonly string[] = Object.freeze(['Retry-After']);
 

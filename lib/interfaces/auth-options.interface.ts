@@ -177,6 +177,32 @@ export interface DpopSchemeOptions {
    * the request's path. Default: the protocol and host the platform reports.
    */
   readonly publicUrl?: string;
+  /**
+   * Require server-provided nonces in proofs (RFC 9449 §9); off when absent. A proof without
+   * `nonce`, or with one that is not current, is refused `401` with
+   * `DPoP algs="…", error="use_dpop_nonce", error_description="…"` and a `DPoP-Nonce` header
+   * holding the nonce to use; the client signs a new proof with it and retries.
+   */
+  readonly nonce?: DpopNonceOptions;
+}
+
+/**
+ * Server-provided DPoP nonces (RFC 9449 §9). They are derived without state: the nonce of each
+ * time window of `rotation` seconds is an HMAC of the window's number under `secret`, so every
+ * instance that shares the secret (and a clock kept in step, e.g. by NTP) issues and accepts the
+ * same nonces with no store round trip, and nobody without the secret can compute a future one.
+ * A proof's nonce is accepted while it is the current or the previous window's: a nonce handed
+ * out stays valid between `rotation` and `2 × rotation` seconds. Successful responses carry no
+ * `DPoP-Nonce`: a client learns the next nonce from the `401` its stale one gets.
+ */
+export interface DpopNonceOptions {
+  /**
+   * The HMAC key, at least 32 bytes (a string counts its UTF-8 bytes), the same on every instance;
+   * checked at start-up. Changing it makes every outstanding nonce stale (one more `401` each).
+   */
+  readonly secret: string | Uint8Array;
+  /** Seconds each nonce is the current one (it is accepted one window more). Default 300. */
+  readonly rotation?: number;
 }
 
 /** An OAuth 2.0 flow documented for the Bearer scheme (OpenAPI Security Scheme Object `flows`). */

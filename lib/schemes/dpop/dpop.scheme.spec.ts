@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -8,10 +8,12 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
+import { fakeDateOnly } from '../../../test/support/fake-date.js';
 import { AuthenticationError } from '../../errors/auth.error.js';
 import type { PlatformRequest } from '../../interfaces/auth-options.interface.js';
 import { MemoryAuthStore } from '../../stores/memory-auth.store.js';
 import { BearerScheme } from '../bearer/bearer.scheme.js';
+import { DpopNonces } from './dpop-nonces.js';
 import { DpopScheme, requestUrl, sha256, type DpopCredentials } from './dpop.scheme.js';
 
 const SECRET = 'a-32-byte-long-shared-hs256-key!';
@@ -211,6 +213,74 @@ describe('DpopScheme (RFC 9449, docs/contract.md C-2.12)', () => {
       /publicUrl/,
     );
     expect(DpopScheme.problem({ jwt: { secret: SECRET } })).toBeUndefined();
+  });
+
+  describe('with server nonces (C-2.13)', () => {
+    const NONCE_SECRET = 'another-secret-of-32-bytes-or-more';
+    const withNonces = (): DpopScheme =>
+      new DpopScheme(
+        { jwt: { secret: SECRET }, nonce: { secret: NONCE_SECRET, rotation: 60 } },
+        new MemoryAuthStore(),
+      );
+    const current = (): string => new DpopNonces({ secret: NONCE_SECRET, rotation: 60 }).current();
+    const ALGS = 'DPoP algs="ES256 RS256 EdDSA PS256"';
+    // Date stands still: a window never turns between a refusal and the nonce compared with it.
+    beforeEach(fakeDateOnly);
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('C-2.13: a proof without nonce: use_dpop_nonce, with the current nonce as DPoP-Nonce', async () => {
+      const s = withNonces();
+      const { error, challenge } = await refused(proof(key, token), s);
+      expect(error.code).toBe('token_invalid');
+      expect(challenge).toBe(
+        `${ALGS}, error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"`,
+      );
+      expect(s.errorHeader(error)).toEqual(['DPoP-Nonce', current()]);
+    });
+
+    it('C-2.13: a stale or unknown nonce: use_dpop_nonce with a fresh DPoP-Nonce', async () => {
+      const s = withNonces();
+      for (const nonce of ['not-the-nonce', 42]) {
+        const { error, challenge } = await refused(proof(key, token, { nonce }), s);
+        expect(challenge).toBe(
+          `${ALGS}, error="use_dpop_nonce", error_description="Resource server requires a current nonce in DPoP proof"`,
+        );
+        expect(s.errorHeader(error)).toEqual(['DPoP-Nonce', current()]);
+      }
+    });
+
+    it('C-2.13: the current nonce is accepted; a refused proof did not spend its jti; replays still fail', async () => {
+      const s = withNonces();
+      const jti = crypto.randomUUID();
+      await refused(proof(key, token, { jti }), s);
+      const good = await proof(key, token, { jti, nonce: current() });
+      await expect(verify(s, request(token, good))).resolves.toMatchObject({ id: 'alice' });
+      const { error, challenge } = await refused(good, s);
+      expect(error.description).toBe('The DPoP proof was already used');
+      expect(challenge).toContain('error="invalid_dpop_proof"');
+      expect(s.errorHeader(error)).toBeUndefined();
+    });
+
+    it('C-2.13: a proof bad otherwise is invalid_dpop_proof, not use_dpop_nonce', async () => {
+      const { error, challenge } = await refused(proof(key, token, { htm: 'POST' }), withNonces());
+      expect(challenge).toContain('error="invalid_dpop_proof"');
+      expect(withNonces().errorHeader(error)).toBeUndefined();
+    });
+
+    it('C-2.13: without the option, no nonce is asked for nor handed out', async () => {
+      const s = scheme();
+      await expect(verify(s, request(token, await proof(key, token)))).resolves.toBeDefined();
+      const { error } = await refused(proof(key, token, { htm: 'POST' }), s);
+      expect(s.errorHeader(error)).toBeUndefined();
+    });
+
+    it('C-2.13: a short nonce secret stops the start-up', () => {
+      expect(DpopScheme.problem({ jwt: { secret: SECRET }, nonce: { secret: 'short' } })).toMatch(
+        /dpop\.nonce\.secret must be .* at least 32 bytes/,
+      );
+    });
   });
 
   it('Bearer refuses a DPoP-bound token (no downgrade, RFC 9449 §7.2)', async () => {

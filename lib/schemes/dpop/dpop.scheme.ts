@@ -24,6 +24,7 @@ import type { AuthScheme } from '../auth-scheme.js';
 import { principalFromClaims } from '../bearer/bearer.scheme.js';
 import { JwtVerifier } from '../bearer/jwt-verifier.js';
 import { PrincipalCheck } from '../validate-result.js';
+import { DpopNonces } from './dpop-nonces.js';
 
 /** The proof algorithms accepted by default (RFC 9449 §5.1 `dpop_signing_alg_values_supported`). */
 export const DEFAULT_DPOP_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'EdDSA', 'PS256'];
@@ -39,6 +40,15 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /** Prefix of every `error_description` of a bad proof: it makes the challenge `invalid_dpop_proof`. */
 const PROOF = 'The DPoP proof';
+
+/** The response header that hands out a server nonce (RFC 9449 §8.1, §9). */
+export const DPOP_NONCE_HEADER = 'DPoP-Nonce';
+
+/** `error_description` of a proof without the required nonce (the example of RFC 9449 §9). */
+const NONCE_MISSING = 'Resource server requires nonce in DPoP proof';
+
+/** `error_description` of a proof whose nonce is not (or no longer) one the server hands out. */
+const NONCE_STALE = 'Resource server requires a current nonce in DPoP proof';
 
 /** The credentials of a DPoP request: the access token and the proof. */
 export interface DpopCredentials {
@@ -133,6 +143,8 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
   private readonly windowSeconds: number;
   private readonly challengeLine: string;
   private readonly results = new PrincipalCheck('dpop.jwt.validate', 'dpop');
+  /** Server nonces (RFC 9449 §9), when `nonce` is configured. */
+  private readonly nonces: DpopNonces | undefined;
   /** Whether the token's keys are fetched (a JWKS, discovery): a 503 while they are unreachable. */
   readonly remote: boolean;
 
@@ -145,12 +157,13 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
     this.algorithms = options.algorithms ?? DEFAULT_DPOP_ALGORITHMS;
     this.windowSeconds = options.iatWindow ?? 300;
     this.challengeLine = challenge('DPoP', [['algs', this.algorithms.join(' ')]]);
+    this.nonces = options.nonce === undefined ? undefined : new DpopNonces(options.nonce);
   }
 
   /** Checks the options at start-up (message for `AuthConfigurationError`), `undefined` when fine. */
   static problem(options: DpopSchemeOptions): string | undefined {
     if (options.jwt === undefined || options.jwt === null) return 'dpop needs `jwt` options.';
-    const { algorithms, iatWindow, publicUrl } = options;
+    const { algorithms, iatWindow, publicUrl, nonce } = options;
     if (
       algorithms !== undefined &&
       (!Array.isArray(algorithms) ||
@@ -165,7 +178,7 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
     if (publicUrl !== undefined && normalizedUrl(String(publicUrl)) === undefined) {
       return `dpop.publicUrl must be an absolute http(s) URL, got ${JSON.stringify(publicUrl)}.`;
     }
-    return undefined;
+    return nonce === undefined ? undefined : DpopNonces.problem(nonce);
   }
 
   read(request: PlatformRequest): DpopCredentials | undefined {
@@ -246,7 +259,7 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
       }
       throw fail(`${PROOF} is malformed`);
     }
-    const { htm, htu, iat, jti, ath } = payload as Record<string, unknown>;
+    const { htm, htu, iat, jti, ath, nonce } = payload as Record<string, unknown>;
     if (typeof jti !== 'string' || jti === '') throw fail(`${PROOF} has no jti`);
     const method = (request as { method?: unknown }).method;
     if (typeof htm !== 'string' || htm !== method)
@@ -261,12 +274,20 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
     if (typeof ath !== 'string' || ath !== sha256(token)) {
       throw fail(`${PROOF} ath does not match the access token`);
     }
+    // Last of the proof's checks: a client told to use a nonce retries with an otherwise good proof.
+    if (this.nonces !== undefined && !this.nonces.accepts(nonce)) {
+      throw fail(nonce === undefined ? NONCE_MISSING : NONCE_STALE);
+    }
     return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti };
   }
 
   challenges(error?: AuthenticationError): readonly string[] {
     if (!error?.credentialsPresented) return [this.challengeLine];
-    const code = error.description?.startsWith(PROOF) ? 'invalid_dpop_proof' : 'invalid_token';
+    const code = isNonceError(error)
+      ? 'use_dpop_nonce'
+      : error.description?.startsWith(PROOF)
+        ? 'invalid_dpop_proof'
+        : 'invalid_token';
     const params: AuthParam[] = [
       ['algs', this.algorithms.join(' ')],
       ['error', error.code === 'invalid_request' ? 'invalid_request' : code],
@@ -275,7 +296,19 @@ export class DpopScheme implements AuthScheme<DpopCredentials> {
     return [challenge('DPoP', params)];
   }
 
+  /** `DPoP-Nonce: <the current nonce>` on a `401 use_dpop_nonce` (RFC 9449 §9). */
+  errorHeader(error: AuthenticationError): readonly [name: string, value: string] | undefined {
+    return this.nonces !== undefined && isNonceError(error)
+      ? [DPOP_NONCE_HEADER, this.nonces.current()]
+      : undefined;
+  }
+
   securitySchemes(): Readonly<Record<string, SecuritySchemeDefinition>> {
     return { [this.name]: { type: 'http', scheme: 'DPoP' } };
   }
+}
+
+/** Whether a DPoP failure asks for a (new) server nonce: `use_dpop_nonce`. */
+function isNonceError(error: AuthenticationError): boolean {
+  return error.description === NONCE_MISSING || error.description === NONCE_STALE;
 }
