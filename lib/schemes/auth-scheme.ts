@@ -47,12 +47,6 @@ export interface AuthScheme<TCredentials = unknown> {
    */
   errorHeader?(error: AuthenticationError): readonly [name: string, value: string] | undefined;
 
-  /**
-   * A response header that goes with this scheme's own 401 or 400 on HTTP, besides the challenge
-   * (DPoP's `DPoP-Nonce`); asked for each such response, so its value may change over time.
-   */
-  errorHeader?(error: AuthenticationError): readonly [name: string, value: string] | undefined;
-
   /** The challenge for a 403 of a principal this scheme authenticated, if the scheme has one. */
   forbiddenChallenge?(scopes: readonly string[]): string | undefined;
 
