@@ -40,7 +40,15 @@ export function authContext(
   return new RouteAuthContext(principal, scheme.name, { [scheme.name]: principal }, plan);
 }
 
+/** The anonymous context of each optional route: built once, frozen, shared by its requests. */
+const anonymousContexts = new WeakMap<RoutePlan, AuthContext>();
+
 /** The context of an anonymous call on an optional route. */
 export function anonymous(plan: RoutePlan): AuthContext {
-  return new RouteAuthContext(undefined, undefined, {}, plan);
+  let context = anonymousContexts.get(plan);
+  if (!context) {
+    context = Object.freeze(new RouteAuthContext(undefined, undefined, Object.freeze({}), plan));
+    anonymousContexts.set(plan, context);
+  }
+  return context;
 }
