@@ -87,6 +87,15 @@ function defaultAlgorithm(key: KeyObject): string {
   }
 }
 
+/** Whether a token signed with `alg` can be verified with the public key (by its type and curve). */
+function fits(alg: string, key: KeyObject): boolean {
+  const type = key.asymmetricKeyType;
+  if (/^RS(256|384|512)$/.test(alg)) return type === 'rsa';
+  if (/^PS(256|384|512)$/.test(alg)) return type === 'rsa' || type === 'rsa-pss';
+  if (alg === 'EdDSA' || alg === 'Ed25519') return type === 'ed25519';
+  return type === 'ec' && CURVE_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? ''] === alg;
+}
+
 /** jose's options for the remote key set, from the `jwks*` options (seconds) checked here. */
 function remoteKeySetOptions(options: JwtVerificationOptions): RemoteJWKSetOptions {
   const remote: Record<string, number> = {};
@@ -231,7 +240,15 @@ function resolveKey(options: JwtVerificationOptions): ResolvedKey {
     }
     if (key.type !== 'public')
       throw new AuthConfigurationError('bearer.jwt.publicKey must be a public key.');
-    return { key, algorithms: options.algorithms ?? [defaultAlgorithm(key)] };
+    const algorithms = options.algorithms ?? [defaultAlgorithm(key)];
+    const misfit = algorithms.find((alg) => !fits(alg, key));
+    if (misfit !== undefined) {
+      throw new AuthConfigurationError(
+        `bearer.jwt.algorithms: "${misfit}" cannot be verified with this ${String(key.asymmetricKeyType)} public key ` +
+          `(bearer.jwt.publicKey).`,
+      );
+    }
+    return { key, algorithms };
   }
   if (discovery === true) {
     const keySet = new IssuerKeySet(discoveryIssuer(options.issuer), remote);

@@ -158,6 +158,23 @@ describe('JwtVerifier', () => {
       );
     });
 
+    it('rejects pinned algorithms the public key cannot verify (alg confusion configured)', () => {
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+      const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+      expect(configurationError({ publicKey: rsa, algorithms: ['RS256', 'HS256'] }).message).toBe(
+        'nest-http-auth: bearer.jwt.algorithms: "HS256" cannot be verified with this rsa public key (bearer.jwt.publicKey).',
+      );
+      expect(configurationError({ publicKey: rsa, algorithms: ['ES256'] }).message).toContain(
+        '"ES256" cannot be verified with this rsa public key',
+      );
+      expect(configurationError({ publicKey: p256, algorithms: ['ES384'] }).message).toContain(
+        '"ES384" cannot be verified with this ec public key',
+      );
+      expect(
+        () => new JwtVerifier({ publicKey: rsa, algorithms: ['RS256', 'PS512'] }),
+      ).not.toThrow();
+    });
+
     it('rejects a public key of a type that cannot sign JWTs', () => {
       const { publicKey } = generateKeyPairSync('x25519');
       expect(configurationError({ publicKey }).message).toContain('unsupported key type "x25519"');
@@ -235,6 +252,28 @@ describe('JwtVerifier', () => {
     it('C-1: a token signed with another secret is token_invalid', async () => {
       const other = new TextEncoder().encode('another-32-byte-long-secret-key!');
       await expectInvalid(verifier, await sign({}, other), 'The access token signature is invalid');
+    });
+
+    it('C-1: with several algorithms pinned, accepts each and refuses the others and a relabelled header', async () => {
+      const key = new TextEncoder().encode('x'.repeat(64));
+      const several = new JwtVerifier({ secret: key, algorithms: ['HS256', 'HS384'] });
+      for (const alg of ['HS256', 'HS384']) {
+        await expect(several.verify(await sign({}, key, { alg }))).resolves.toMatchObject({
+          sub: 'user-1',
+        });
+      }
+      await expectInvalid(
+        several,
+        await sign({}, key, { alg: 'HS512' }),
+        'The access token algorithm is not allowed',
+      );
+      const [, payload, signature] = (await sign({}, key)).split('.');
+      const header = Buffer.from(JSON.stringify({ alg: 'HS384' })).toString('base64url');
+      await expectInvalid(
+        several,
+        `${header}.${payload}.${signature}`,
+        'The access token signature is invalid',
+      );
     });
 
     it('C-1: a token of a non-configured algorithm is token_invalid', async () => {

@@ -1,5 +1,5 @@
-import type { KeyObject } from 'node:crypto';
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { types } from 'node:util';
+import { type CryptoKey, errors, jwtVerify, type JWTPayload } from 'jose';
 import { RateLimitedLogger } from '../../logging/rate-limited-logger.js';
 import {
   AuthenticationError,
@@ -9,6 +9,7 @@ import {
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { fetchFailureReason, type IssuerKeySet, IssuerMetadataError } from './issuer-metadata.js';
 import { resolveJwtOptions, type ResolvedJwtOptions } from './jwt-options.js';
+import { importVerificationKey, type VerificationKey } from './verification-key.js';
 
 /**
  * A compact JWS (RFC 7515 §7.1): three base64url segments without padding (§2). The signature may
@@ -68,7 +69,10 @@ function describe(err: errors.JOSEError): string {
  * `iss`/`aud`/clock tolerance as configured.
  */
 export class JwtVerifier {
-  private readonly key: ResolvedJwtOptions['key'];
+  /** The key jose verifies with, once imported (a remote key set: from the start). */
+  private key: VerificationKey | undefined;
+  /** The import of a secret or public key, started at construction and awaited by the first tokens. */
+  private readonly importing: Promise<VerificationKey> | undefined;
   private readonly keySetUrl: string | undefined;
   private readonly discovery: IssuerKeySet | undefined;
   private readonly verifyOptions: ResolvedJwtOptions['verifyOptions'];
@@ -78,7 +82,12 @@ export class JwtVerifier {
   /** @throws AuthConfigurationError when the options are wrong (at start-up). */
   constructor(options: JwtVerificationOptions) {
     const { key, keySetUrl, discovery, verifyOptions, stringClaims } = resolveJwtOptions(options);
-    this.key = key;
+    if (types.isKeyObject(key)) {
+      this.importing = importVerificationKey(key, verifyOptions.algorithms ?? []);
+    } else {
+      // jose's key sets import each key once per algorithm already.
+      this.key = key;
+    }
     this.keySetUrl = keySetUrl;
     this.discovery = discovery;
     this.verifyOptions = verifyOptions;
@@ -103,7 +112,8 @@ export class JwtVerifier {
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key as KeyObject, this.verifyOptions));
+      const key = this.key ?? (this.key = await this.importing!);
+      ({ payload } = await jwtVerify(token, key as CryptoKey, this.verifyOptions));
     } catch (err) {
       const error = withoutStack(() => JwtVerifier.toAuthError(err));
       if (error instanceof AuthUnavailableError) this.logUnavailable(err);
