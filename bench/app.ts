@@ -5,10 +5,13 @@
  * are HS256 JWTs verified by jose, the API key is stored as a SHA-256 digest. The library's
  * verification cache (on by default) makes warm requests cheap. The stock passport strategies
  * (`stock-basic`, `stock-bearer`) do the same verification behind the same cache instance.
+ * Variants (`BenchVariant`) serve the same routes with throttling on, or with RS256 tokens whose
+ * keys come from a JWKS.
  */
 import { createHash, scrypt, timingSafeEqual } from 'node:crypto';
 import {
   Controller,
+  type DynamicModule,
   Get,
   type INestApplication,
   Injectable,
@@ -20,11 +23,12 @@ import { NestFactory } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { jwtVerify } from 'jose';
+import { type JWTPayload, jwtVerify } from 'jose';
 import {
   Auth,
   AuthenticationError,
   AuthModule,
+  type AuthModuleOptions,
   type AuthPrincipal,
   Principal,
   principalFromClaims,
@@ -38,6 +42,28 @@ import { API_KEY, BASIC_USER, JWT_SECRET, REALM, SCRYPT_COST } from './fixtures.
 
 /** The HTTP platforms the bench runs on. */
 export type Adapter = 'express' | 'fastify';
+
+/**
+ * What distinguishes the bench apps from one another: the same routes and handler, with
+ * failed-attempt throttling on (`throttle`), or Bearer tokens verified with the RS256 keys of a
+ * JWKS at `jwksUrl` instead of the HS256 secret.
+ */
+export interface BenchVariant {
+  readonly throttle?: boolean;
+  readonly jwksUrl?: string;
+}
+
+/**
+ * Bearer tokens actually verified (cache misses that reached jose) since the app started: the
+ * zipf case's hit rate is 1 - verifications / requests.
+ */
+export const bearerVerifications = { count: 0 };
+
+/** The default mapping of claims to a principal, counting the verification. */
+function countedPrincipal(payload: JWTPayload): ValidateResult {
+  bearerVerifications.count++;
+  return principalFromClaims(payload);
+}
 
 function scryptHash(password: string, salt: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -154,6 +180,27 @@ export class BenchController {
     return { id };
   }
 
+  /** Any-of: Bearer or Basic, in this order (CONTRACT C-5). */
+  @Get('anyof')
+  @Auth('bearer', 'basic')
+  anyOf(@Principal('id') id: string): { id: string } {
+    return { id };
+  }
+
+  /** Optional: anonymous callers get through, valid credentials yield a principal. */
+  @Get('optional')
+  @Auth.optional('bearer', 'basic')
+  optional(@Principal('id') id: string | undefined): { id: string } {
+    return { id: id ?? 'anonymous' };
+  }
+
+  /** All-of: an API key and a token (the principal is the first scheme's). */
+  @Get('allof')
+  @Auth({ all: ['apiKey', 'bearer'] })
+  allOf(@Principal('id') id: string): { id: string } {
+    return { id };
+  }
+
   @Get('admin')
   @Auth('bearer', { roles: ['admin'] })
   admin(@Principal('id') id: string): { id: string } {
@@ -205,30 +252,63 @@ export class BenchController {
   }
 }
 
-@Module({
-  imports: [
-    AuthModule.forRoot({
-      realm: REALM,
-      basic: { validate: validateUser },
-      bearer: { jwt: { secret: JWT_SECRET } },
-      apiKey: { header: 'X-API-Key', validate: validateApiKey },
-    }),
-  ],
-  controllers: [BenchController],
-  providers: [StockBasicStrategy, StockBearerStrategy],
-})
-export class BenchModule {}
+/**
+ * Throttling of the `throttle` variant: every failure is counted in the store (both counters), but
+ * the limits are beyond any bench run, so the measured requests stay 401s and are never locked out
+ * (429). Rotating identities instead would change what each request costs.
+ */
+const BENCH_THROTTLE = {
+  maxFailures: Number.MAX_SAFE_INTEGER,
+  maxFailuresPerClient: Number.MAX_SAFE_INTEGER,
+} as const;
+
+/** The module's options for a variant. */
+function authOptions(variant: BenchVariant): AuthModuleOptions {
+  return {
+    realm: REALM,
+    basic: { validate: validateUser },
+    bearer: {
+      jwt:
+        variant.jwksUrl === undefined
+          ? { secret: JWT_SECRET, validate: countedPrincipal }
+          : { jwksUrl: variant.jwksUrl, validate: countedPrincipal },
+    },
+    apiKey: { header: 'X-API-Key', validate: validateApiKey },
+    ...(variant.throttle ? { throttle: BENCH_THROTTLE } : {}),
+  };
+}
+
+/** The bench module: the module configured for a variant, the controller, the stock strategies. */
+@Module({})
+export class BenchModule {
+  /** The module for one variant of the bench app. */
+  static forVariant(variant: BenchVariant): DynamicModule {
+    return {
+      module: BenchModule,
+      imports: [AuthModule.forRoot(authOptions(variant))],
+      controllers: [BenchController],
+      providers: [StockBasicStrategy, StockBearerStrategy],
+    };
+  }
+}
 
 /** Builds the bench application (not listening yet): the user store first (one scrypt hash). */
-export async function createBenchApp(adapter: Adapter): Promise<INestApplication> {
+export async function createBenchApp(
+  adapter: Adapter,
+  variant: BenchVariant = {},
+): Promise<INestApplication> {
   users.set(BASIC_USER.username, {
     salt: SALT,
     hash: await scryptHash(BASIC_USER.password, SALT),
     roles: ['user'],
   });
   return adapter === 'express'
-    ? NestFactory.create(BenchModule, new ExpressAdapter(), { logger: false })
-    : NestFactory.create<NestFastifyApplication>(BenchModule, new FastifyAdapter(), {
-        logger: false,
-      });
+    ? NestFactory.create(BenchModule.forVariant(variant), new ExpressAdapter(), { logger: false })
+    : NestFactory.create<NestFastifyApplication>(
+        BenchModule.forVariant(variant),
+        new FastifyAdapter(),
+        {
+          logger: false,
+        },
+      );
 }

@@ -49,14 +49,20 @@ export type BenchMessage =
       readonly rss: number;
       readonly heapUsed: number;
       readonly cacheSize: number;
+      /** Bearer tokens verified by jose so far (cache misses). */
+      readonly verifications: number;
       /** CPU time of the app so far in µs: in JavaScript and libraries (user), in the kernel (system). */
       readonly user: number;
       readonly system: number;
     };
 
-/** What the runner asks the bench app: its memory and CPU time, after a GC if `gc`. */
+/**
+ * What the runner asks the bench app: its memory and CPU time, after a GC if `gc`; with
+ * `clearCache` the verification cache is emptied first (to measure what its entries cost).
+ */
 export interface BenchRequest {
   readonly type: 'usage';
   readonly id: number;
   readonly gc: boolean;
+  readonly clearCache?: boolean;
 }
