@@ -2,15 +2,23 @@ import type { AuthStore, WindowCount } from './auth-store.interface.js';
 
 /**
  * The part of an ioredis client that {@link RedisAuthStore} uses (structural, so that this package
- * does not depend on ioredis: pass your own `new Redis(url, options)`).
+ * does not depend on ioredis): pass your own `new Redis(url, options)`, `new Redis({ sentinels,
+ * name })` or `new Cluster(nodes, options)`.
  */
 export interface RedisClientLike {
   /** The connection state; `ready` when commands can run. */
   readonly status: string;
-  /** Runs a command (`EVAL`, `SET`, …), as ioredis `call()` does. */
+  /** `true` on an ioredis `Cluster`. */
+  readonly isCluster?: boolean;
+  /** Runs a command (`EVAL`, `SET`, …), as ioredis `call()` does (a Cluster routes it by its key). */
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
-  /** A second connection with the same options, for subscribing. */
-  duplicate(override?: { autoResubscribe?: boolean }): RedisSubscriberLike;
+  /**
+   * A second connection with the same options, for subscribing: ioredis `duplicate()`. The store
+   * passes `{ autoResubscribe: false }` to a `Redis` client and nothing to a `Cluster` (whose
+   * `duplicate()` takes startup nodes instead, and whose subscriber moves to another node by
+   * itself when its node fails).
+   */
+  duplicate(override?: { autoResubscribe?: boolean } | readonly unknown[]): RedisSubscriberLike;
 }
 
 /** A subscriber connection (ioredis `duplicate()`). */
@@ -117,7 +125,9 @@ export class RedisAuthStore implements AuthStore {
     if (!this.subscriber) {
       // ioredis's own resubscription after a reconnect has no error handler (an unhandled rejection
       // if Redis drops again meanwhile): this store resubscribes itself on every 'ready'.
-      const subscriber = (this.subscriber = this.client.duplicate({ autoResubscribe: false }));
+      const subscriber = (this.subscriber = this.client.isCluster
+        ? this.client.duplicate()
+        : this.client.duplicate({ autoResubscribe: false }));
       subscriber.on('message', (channel, message) => {
         if (channel === this.channel) for (const l of this.listeners) l(message);
       });

@@ -16,27 +16,37 @@ export interface RedisProcess {
 export { freePort };
 
 function launch(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.env['REDIS_SERVER'] ?? 'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--protected-mode',
-      'yes',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return launchRedis([
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'yes',
+  ]);
+}
+
+/**
+ * Runs redis-server with `args` (in `cwd`) and resolves once its log says `ready` (the Cluster and
+ * Sentinel helpers start theirs through this too).
+ */
+export function launchRedis(
+  args: readonly string[],
+  { cwd, ready = 'Ready to accept connections' }: { cwd?: string; ready?: string } = {},
+): Promise<ChildProcess> {
+  const child = spawn(process.env['REDIS_SERVER'] ?? 'redis-server', args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`redis-server did not start on 127.0.0.1:${port}:\n${output}`));
+      reject(new Error(`redis-server ${args.join(' ')} did not start:\n${output}`));
     }, 10_000);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -46,7 +56,7 @@ function launch(port: number): Promise<ChildProcess> {
     });
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolve(child);
       }
@@ -55,7 +65,8 @@ function launch(port: number): Promise<ChildProcess> {
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+/** Stops a redis-server by its PID (SIGKILL: a crash, as far as clients can tell). */
+export function stopRedis(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -70,9 +81,9 @@ export async function startRedis(): Promise<RedisProcess> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    kill: () => stop(child),
+    kill: () => stopRedis(child),
     restart: async () => {
-      await stop(child);
+      await stopRedis(child);
       child = await launch(port);
     },
   };
