@@ -38,7 +38,10 @@ export interface RedisSubscriberLike {
 
 /** Options of {@link RedisAuthStore}. */
 export interface RedisAuthStoreOptions {
-  /** Prefix of every key and of the invalidation channel. Default `nest-http-auth:`. */
+  /**
+   * Prefix of every key and of the invalidation channel. Default `nest-http-auth:`. On a Redis
+   * Cluster, no `{…}` in it (see {@link RedisAuthStore}).
+   */
   readonly prefix?: string;
 }
 
@@ -69,7 +72,16 @@ function windowCount(reply: unknown): WindowCount {
  *
  * Give the client options that fail fast instead of queueing while Redis is down, e.g.
  * `new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000 })`;
- * ioredis reconnects by itself and the store works again without a restart.
+ * ioredis reconnects by itself and the store works again without a restart. The same options work
+ * through Sentinel (`new Redis({ sentinels, name, ...options })`, which then finds the promoted
+ * master), and a `new Cluster(nodes, { enableOfflineQueue: false, retryDelayOnFailover: 100,
+ * redisOptions: options })` works too.
+ *
+ * **Redis Cluster.** Every operation is one command on one key (the scripts declare their one key),
+ * so no command can span two slots (no `CROSSSLOT`) and the keys carry no hash tag: they spread
+ * over every master, and a failed master only affects the keys of its slots. Keep `{` and `}` out
+ * of the prefix, which would put every key in one slot, so all the load on one master. Pub/sub
+ * invalidations reach every node of a cluster.
  */
 export class RedisAuthStore implements AuthStore {
   private readonly prefix: string;

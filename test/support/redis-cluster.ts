@@ -213,7 +213,6 @@ export const CLUSTER_FAIL_FAST: ClusterOptions = {
   enableOfflineQueue: false,
   retryDelayOnFailover: 100,
   retryDelayOnClusterDown: 100,
-  retryDelayOnTryAgain: 100,
   maxRedirections: 4,
   clusterRetryStrategy: () => 100,
   redisOptions: FAIL_FAST,
