@@ -16,7 +16,6 @@
  *   --json <file>        where the results go (default bench/results/cluster.json)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -129,7 +128,7 @@ async function startRedisServer(port: number): Promise<Stoppable> {
   const child: ChildProcess = spawn(process.env['REDIS_SERVER'] ?? 'redis-server', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = once(child, 'exit');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(

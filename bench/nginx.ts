@@ -74,7 +74,7 @@ ${servers}
 `;
 }
 
-function stopProcess(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+function stopProcess(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   process.kill(child.pid!, 'SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -101,14 +101,15 @@ export async function startNginx(options: NginxOptions): Promise<NginxBalancer> 
   const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = once(child, 'exit');
-  const spawned = await Promise.race([
-    once(child, 'spawn').then(() => undefined),
-    once(child, 'error').then(([error]) => error as Error),
-  ]);
-  if (spawned !== undefined) {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    // Rejects with the 'error' event when the binary cannot be run.
+    await once(child, 'spawn');
+  } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`cannot run nginx (apt-get install -y nginx): ${spawned.message}`);
+    throw new Error(`cannot run nginx (apt-get install -y nginx): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async (): Promise<void> => {
