@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type INestApplication, Logger, type LoggerService } from '@nestjs/common';
-import { decodeProtectedHeader, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, type JWK, type JWTPayload, SignJWT } from 'jose';
 import request from 'supertest';
 import type { JwtVerificationOptions } from '../lib/index.js';
 import { createApp, type Platform, type WhoAmI } from './fixtures/test-app.js';
@@ -226,6 +227,105 @@ describe.each<[Platform]>([['express'], ['fastify']])(
       expectUnavailable(await call(t2));
       await as.restart();
       expect((await call(t2)).status).toBe(200);
+    });
+  },
+);
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'One Bearer scheme, two issuers (bearer.jwt as a list): own HS256 tokens and oidc-provider by discovery (%s)',
+  (platform) => {
+    const OWN_ISSUER = 'own-api';
+    const ownSecret = new TextEncoder().encode('the-api-own-32-byte-hs256-secret');
+    let app: INestApplication;
+    let api: string;
+
+    const call = (token: string, path = '/bearer') =>
+      request(api.replace(/\/$/, '')).get(path).set('Authorization', bearer(token));
+
+    /** A token signed with the API's own secret (the sample's kind), claiming `iss`. */
+    const own = (iss = OWN_ISSUER, claims: JWTPayload = {}): Promise<string> =>
+      new SignJWT({ sub: 'alice', roles: ['user'], ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(iss)
+        .setJti(randomUUID())
+        .setExpirationTime('5m')
+        .sign(ownSecret);
+
+    beforeAll(async () => {
+      await as.restart([k1]);
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}/`;
+      app = await createApp(platform, {
+        bearer: {
+          jwt: [
+            { secret: ownSecret, issuer: OWN_ISSUER, requiredClaims: ['sub', 'jti'] },
+            { discovery: true, issuer: as.issuer, audience: api, profile: 'rfc9068' },
+          ],
+        },
+        cache: false,
+      });
+      await app.listen(port, '127.0.0.1');
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it("C-3.5: accepts the API's own tokens and the authorization server's, each verified by its issuer's entry", async () => {
+      const mine = await call(await own());
+      expect(mine.status).toBe(200);
+      expect((mine.body as WhoAmI).principal).toMatchObject({ id: 'alice', roles: ['user'] });
+      const theirs = await call(await clientCredentialsToken(as.issuer, { resource: api }));
+      expect(theirs.status).toBe(200);
+      expect((theirs.body as WhoAmI).principal).toMatchObject({
+        id: CLIENT.id,
+        scopes: ['orders:read', 'orders:write'],
+        claims: { iss: as.issuer, aud: api },
+      });
+    });
+
+    it("C-1.2: a token of another issuer is refused without any key tried; the API's secret never verifies the server's iss", async () => {
+      expectAuthFailure(await call(await own('https://elsewhere.example')), 'token_invalid', [
+        rejected('The access token issuer is not accepted'),
+      ]);
+      // Signed with the API's own secret but claiming the authorization server: its entry pins RS256.
+      expectAuthFailure(await call(await own(as.issuer, { aud: api })), 'token_invalid', [
+        rejected('The access token algorithm is not allowed'),
+      ]);
+      // The server's entry keeps its own checks: an ID token is not an access token.
+      expectAuthFailure(await call(await idToken(as.issuer)), 'token_invalid', [
+        NOT_AN_ACCESS_TOKEN,
+      ]);
+    });
+
+    it("C-1.6: the authorization server down: its tokens are 503, the API's own still 200; back, 200", async () => {
+      const theirs = await clientCredentialsToken(as.issuer, { resource: api });
+      await as.stop();
+      // An app that has not fetched the server's keys yet (this suite's app has them cached).
+      const fresh = await createApp(platform, {
+        bearer: {
+          jwt: [
+            { secret: ownSecret, issuer: OWN_ISSUER },
+            { discovery: true, issuer: as.issuer, audience: api, profile: 'rfc9068' },
+          ],
+        },
+        cache: false,
+      });
+      const logger = new CapturingLogger();
+      Logger.overrideLogger(logger);
+      try {
+        const get = (token: string) =>
+          request(fresh.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
+        expectUnavailable(await get(theirs));
+        expect((await get(await own())).status).toBe(200);
+        expect(logger.lines).toHaveLength(1);
+        expect(logger.lines[0]).toContain(`The metadata of the issuer ${as.issuer} cannot be used`);
+        await as.restart();
+        expect((await get(theirs)).status).toBe(200);
+      } finally {
+        Logger.overrideLogger(false);
+        await fresh.close();
+      }
     });
   },
 );

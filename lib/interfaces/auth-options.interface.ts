@@ -137,8 +137,23 @@ export interface TokenIntrospectionOptions {
  * `validate` for opaque tokens.
  */
 export interface BearerSchemeOptions {
-  /** Verify tokens as JWTs with jose. */
-  readonly jwt?: JwtVerificationOptions;
+  /**
+   * Verify tokens as JWTs with jose: one set of options, or several to accept the tokens of several
+   * issuers on this one scheme (e.g. the API's own HS256 tokens and an identity provider's, by
+   * discovery), each entry with its own key source, `issuer`, `audience`, `algorithms`, checks and
+   * `validate`. With several entries every entry needs an `issuer` (checked at start-up, as is an
+   * issuer named by two entries): the token's `iss`, read before verification only to choose, picks
+   * the one entry whose `issuer` equals it exactly, and that entry alone verifies the token. A
+   * token of no configured issuer is `invalid_token` (401) without any key being tried; the keys of
+   * one issuer are never tried for another.
+   *
+   * @example
+   * jwt: [
+   *   { secret: process.env.JWT_SECRET, issuer: 'my-api' },
+   *   { discovery: true, issuer: 'https://login.example.com', audience: 'https://api.example.com', profile: 'rfc9068' },
+   * ]
+   */
+  readonly jwt?: JwtVerificationOptions | readonly JwtVerificationOptions[];
   /** Check opaque tokens at the authorization server's introspection endpoint (RFC 7662). */
   readonly introspection?: TokenIntrospectionOptions;
   /** Checks an opaque token (when neither `jwt` nor `introspection` is given). */

@@ -66,6 +66,16 @@ describe('resolveAuthOptions', () => {
       expect(startUpError({ bearer: { jwt: { secret: SECRET, validate: {} } } })).toBe(
         'nest-http-auth: bearer.jwt.validate must be a function.',
       );
+      expect(
+        startUpError({
+          bearer: {
+            jwt: [
+              { secret: SECRET, issuer: 'a' },
+              { secret: SECRET, issuer: 'b', validate: 'yes' },
+            ],
+          },
+        }),
+      ).toBe('nest-http-auth: bearer.jwt[1].validate must be a function.');
       expect(startUpError({ apiKey: { header: 'X-Key' } })).toBe(
         'nest-http-auth: apiKey.validate must be a function.',
       );

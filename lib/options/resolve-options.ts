@@ -7,6 +7,7 @@ import type {
   BearerSchemeOptions,
   CacheOptions,
   ErrorFormat,
+  JwtVerificationOptions,
   ResourceMetadataOptions,
   RpcOptions,
   ThrottleOptions,
@@ -284,7 +285,15 @@ function checkOptions(options: AuthModuleOptions): void {
       );
     }
     if (bearer.validate !== undefined) requireFunction(bearer, 'validate', 'bearer.validate');
-    if (jwt?.validate !== undefined) requireFunction(jwt, 'validate', 'bearer.jwt.validate');
+    const entries: readonly JwtVerificationOptions[] = Array.isArray(jwt) ? jwt : jwt ? [jwt] : [];
+    entries.forEach((entry, i) => {
+      if (entry?.validate === undefined) return;
+      requireFunction(
+        entry,
+        'validate',
+        Array.isArray(jwt) ? `bearer.jwt[${i}].validate` : 'bearer.jwt.validate',
+      );
+    });
     if (bearer.oauth !== undefined) checkBearerOAuth(bearer.oauth);
   }
   if (options.apiKey) {

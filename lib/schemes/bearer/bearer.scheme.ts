@@ -18,7 +18,7 @@ import { authenticateAsPassport, type PassportActions } from '../passport-bridge
 import type { AuthStore } from '../../stores/auth-store.interface.js';
 import { revokedTokenKey } from '../../stores/store-keys.js';
 import { PrincipalCheck } from '../validate-result.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtIssuers } from './jwt-issuers.js';
 import { introspectedExpiry, TokenIntrospector } from './token-introspection.js';
 import { oauthSecuritySchemes } from './oauth-documentation.js';
 
@@ -64,7 +64,7 @@ export class BearerScheme
   implements AuthScheme<string>
 {
   override readonly name = 'bearer';
-  private readonly jwt: JwtVerifier | undefined;
+  private readonly jwt: JwtIssuers | undefined;
   private readonly introspection: TokenIntrospector | undefined;
   /**
    * Whether tokens are verified with fetched keys (a JWKS, discovery) or by introspection: 503
@@ -92,7 +92,7 @@ export class BearerScheme
     resourceMetadataUrl?: string,
   ) {
     super({ realm });
-    this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
+    this.jwt = options.jwt ? new JwtIssuers(options.jwt) : undefined;
     this.introspection = options.introspection
       ? new TokenIntrospector(options.introspection)
       : undefined;
@@ -109,11 +109,13 @@ export class BearerScheme
 
   /**
    * The `jwt` options as configured, `undefined` for opaque tokens: read by `mintToken()` of
-   * `nest-http-auth/testing`, which signs tokens this scheme accepts.
+   * `nest-http-auth/testing`, which signs tokens this scheme accepts. With several entries, the
+   * first that verifies with a shared secret (the one the application can sign with), else the first.
    * @internal
    */
   get jwtOptions(): JwtVerificationOptions | undefined {
-    return this.options.jwt;
+    const entries = this.jwt?.entries.map((entry) => entry.options);
+    return entries?.find((options) => options.secret !== undefined) ?? entries?.[0];
   }
 
   /**
@@ -159,14 +161,14 @@ export class BearerScheme
   async verify(token: string, request: PlatformRequest): Promise<AuthPrincipal> {
     let principal: AuthPrincipal | undefined;
     if (this.jwt) {
-      const payload = await this.jwt.verify(token);
+      const { payload, issuer } = await this.jwt.verify(token);
       // RFC 9449 §7.2: a DPoP-bound token is refused as a bearer token (no downgrade).
       if ((payload['cnf'] as { jkt?: unknown } | undefined)?.jkt !== undefined) {
         throw fail('token_invalid', 'The access token is DPoP-bound: send it with a DPoP proof');
       }
       if (await this.revoked(payload)) throw fail('token_invalid', 'The access token was revoked');
-      const jwt = this.options.jwt;
-      principal = jwt?.validate
+      const jwt = issuer.options;
+      principal = jwt.validate
         ? this.results.validated(await jwt.validate(payload, token, request))
         : principalFromClaims(payload) || undefined;
     } else if (this.introspection) {
