@@ -59,8 +59,6 @@ async function sentinelView(port: number): Promise<Record<string, string>> {
   return view;
 }
 
-const DATA_NODE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-
 /** Starts the set-up and resolves once every sentinel knows the replica and the other sentinels. */
 export async function startRedisSentinel(): Promise<RedisSentinelProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'nest-http-auth-sentinel-'));
@@ -69,10 +67,12 @@ export async function startRedisSentinel(): Promise<RedisSentinelProcess> {
     await Promise.all([...children.values()].map(stopRedis));
     await rm(dir, { recursive: true, force: true });
   };
+  // In the temporary directory: a replica writes the copy it receives from its master to disk.
+  const dataNode = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const [masterPort, replicaPort] = [await freePort(), await freePort()];
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   try {
-    children.set(masterPort, await launchRedis(['--port', String(masterPort), ...DATA_NODE]));
+    children.set(masterPort, await launchRedis(['--port', String(masterPort), ...dataNode]));
     children.set(
       replicaPort,
       await launchRedis([
@@ -81,7 +81,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelProcess> {
         '--replicaof',
         '127.0.0.1',
         String(masterPort),
-        ...DATA_NODE,
+        ...dataNode,
       ]),
     );
     await Promise.all(
