@@ -11,6 +11,7 @@ import {
   createTestSample,
   login,
   PUBLIC_URL,
+  signAccessToken,
   type Platform,
 } from './sample/sample-app.js';
 import { bearer, challenges } from './support/http.js';
@@ -97,7 +98,26 @@ describe.each<[Platform]>([['express'], ['fastify']])(
         .get('/me')
         .set('Authorization', bearer(forged));
       expect(res.status).toBe(401);
-      expect(challenges(res)).toContain(CHALLENGE.rejected('The access token is invalid'));
+      expect(challenges(res)).toContain(
+        CHALLENGE.rejected('The access token signature is invalid'),
+      );
+    });
+
+    it("C-1.2: the sample's secret never verifies the issuer's tokens, and a token of another issuer is refused", async () => {
+      const server = app.getHttpServer();
+      const claims = { sub: ALICE.username, roles: ['admin'] };
+      const asIssuer = await signAccessToken(claims, { issuer: idp.issuer });
+      const res = await request(server).get('/me').set('Authorization', bearer(asIssuer));
+      expect(res.status).toBe(401);
+      expect(challenges(res)).toContain(
+        CHALLENGE.rejected('The access token algorithm is not allowed'),
+      );
+      const other = await signAccessToken(claims, { issuer: 'https://elsewhere.example' });
+      const refused = await request(server).get('/me').set('Authorization', bearer(other));
+      expect(refused.status).toBe(401);
+      expect(challenges(refused)).toContain(
+        CHALLENGE.rejected('The access token issuer is not accepted'),
+      );
     });
 
     it('C-2.11: the protected resource metadata names the issuer in authorization_servers', async () => {

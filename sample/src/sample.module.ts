@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { AuthModule } from 'nest-http-auth';
 import { ApiKeysRepository } from './api-keys/api-keys.repository.js';
 import { createAuthOptions } from './auth/auth-options.factory.js';
@@ -35,7 +34,7 @@ export class SampleModule {
         core,
         AuthModule.forRootAsync({
           imports: [core],
-          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore, ModuleRef],
+          inject: [SAMPLE_CONFIG, UsersService, ApiKeysRepository, SharedStore],
           useFactory: createAuthOptions,
         }),
         sampleGraphqlModule(config.adapter),

@@ -1,40 +1,23 @@
-import type { ModuleRef } from '@nestjs/core';
-import { AuthRevocation, type AuthModuleOptions, type BearerSchemeOptions } from 'nest-http-auth';
+import type { AuthModuleOptions, BearerSchemeOptions } from 'nest-http-auth';
 import type { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import type { SampleConfig } from '../config/sample-config.js';
 import type { SharedStore } from '../store/shared-store.js';
-import { TOKEN_ISSUER } from '../tokens/token-issuer.js';
 import type { UsersService } from '../users/users.service.js';
-import { ownTokenPrincipal, SampleBearerTokens } from './bearer-tokens.js';
+import { issuerTokens, ownTokens } from './bearer-tokens.js';
 import type { SamplePrincipal } from './sample-principal.js';
 
 /**
- * Bearer: the sample's own JWTs (HS256, `JWT_SECRET`) through `bearer.jwt`; with `OIDC_ISSUER`
- * also that issuer's access tokens, both checked by {@link SampleBearerTokens} (`bearer.validate`:
- * `bearer.jwt` takes one key source), and the issuer documented for Swagger UI's Authorize dialog.
+ * Bearer: the sample's own JWTs (HS256, `JWT_SECRET`); with `OIDC_ISSUER` also that issuer's
+ * access tokens (discovery), on the same scheme: the token's `iss` picks which of the two
+ * `bearer.jwt` entries verifies it. The issuer is documented for Swagger UI's Authorize dialog.
  */
-function bearerOptions(config: SampleConfig, moduleRef: ModuleRef): BearerSchemeOptions {
+function bearerOptions(config: SampleConfig): BearerSchemeOptions {
   const { oidcIssuer } = config;
-  if (oidcIssuer !== undefined) {
-    const tokens = new SampleBearerTokens({ ...config, oidcIssuer }, () =>
-      moduleRef.get(AuthRevocation, { strict: false }),
-    );
-    return {
-      validate: (token) => tokens.validate(token),
-      bearerFormat: 'JWT',
-      oauth: {
-        openIdConnectUrl: `${oidcIssuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
-      },
-    };
-  }
+  if (oidcIssuer === undefined) return { jwt: ownTokens(config) };
   return {
-    jwt: {
-      secret: config.jwtSecret,
-      issuer: TOKEN_ISSUER,
-      requiredClaims: ['sub', 'jti'],
-      // Revoked tokens (logout, a reused refresh token) are rejected by the module itself
-      // (`AuthRevocation.revokeToken`); this maps the claims to the sample's principal.
-      validate: ownTokenPrincipal,
+    jwt: [ownTokens(config), issuerTokens(config, oidcIssuer)],
+    oauth: {
+      openIdConnectUrl: `${oidcIssuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
     },
   };
 }
@@ -50,7 +33,6 @@ export function createAuthOptions(
   users: UsersService,
   apiKeys: ApiKeysRepository,
   shared: SharedStore,
-  moduleRef: ModuleRef,
 ): AuthModuleOptions {
   return {
     realm: config.realm,
@@ -65,7 +47,7 @@ export function createAuthOptions(
         return user ? { id: user.username, username: user.username, roles: user.roles } : null;
       },
     },
-    bearer: bearerOptions(config, moduleRef),
+    bearer: bearerOptions(config),
     // RFC 9728: GET /.well-known/oauth-protected-resource describes the sample (resource =
     // PUBLIC_URL), and every Bearer challenge names it in resource_metadata. Its scopes_supported
     // would come from the Bearer routes' @Auth() scopes; the sample's Bearer routes check roles.
