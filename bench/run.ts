@@ -1,81 +1,76 @@
 /**
- * `npm run bench [-- options]`: throughput of the bench app (server.ts) per adapter, measured with
- * autocannon on 127.0.0.1, and with `--memory` the RSS of the app under a million distinct bad
- * credentials. See docs/performance.md.
+ * `npm run bench [-- options]`: throughput of the bench apps (server.ts) per adapter, measured with
+ * autocannon on 127.0.0.1, then the same cases in process (inprocess.ts: no sockets, CPU time per
+ * request); with `--memory` the RSS of the app under a million distinct bad credentials; with
+ * `--sample` the sample app's own routes. See docs/performance.md.
  *
- * Each case is measured between two measurements of the open route, and its ratio is taken against
- * their mean: the speed of a shared machine drifts by more than the differences measured here, and
- * pairing cancels the drift. The app and the load generator are pinned to different CPUs (Linux
- * `taskset`), because the scheduler putting both on one CPU halves the throughput at random.
+ * Each case is measured between two measurements of the open route of its app, and its ratio is
+ * taken against their mean: the speed of a shared machine drifts by more than the differences
+ * measured here, and pairing cancels the drift. The app and the load generator are pinned to
+ * different CPUs (Linux `taskset`), because the scheduler putting both on one CPU halves the
+ * throughput at random. Warm credential cases are also compared with `reference_cache` (an open
+ * route that does the cache lookup a warm request needs): their targets are relative to it.
  *
- *   --quick                 1 round of 1 s per measurement (a smoke check)
+ * Cases fed with tokens (`cold_hs256`, `cold_rs256_jwks`, `zipf_100k`) send a new token per
+ * request, signed before the run; each of their measurements is a fixed number of requests
+ * (10,000, 5,000 and 20,000 per second of `--duration`), so that no cold token is ever sent twice.
+ * `invalid_throttled` runs on an app with throttling on, `cold_rs256_jwks` on one whose keys come
+ * from a JWKS served by this process; each has its own open route.
+ *
+ *   --quick                 1 round of 1 s per measurement, fewer in-process blocks (a smoke check)
  *   --adapter <name>        express or fastify (default: both; --memory: fastify)
  *   --json <file>           where the results go (default bench/results/latest.json)
  *   --connections <n>       concurrent connections (default 50)
  *   --duration <s>          seconds per measurement (default 3, --quick 1)
- *   --cases <a,b,...>       only these cases (open is always measured: ratios need it)
+ *   --cases <a,b,...>       only these cases (open and reference_cache are always measured)
  *   --rounds <n>            measure every case n times; report medians (default 3, --quick 1)
  *   --no-pin                leave CPU placement to the scheduler
- *   --explain               also measure two open reference routes: one that reads the Basic
- *                           credential (reference_header), one that also looks it up in the
- *                           verification cache (reference_cache): the floor of any scheme
+ *   --explain               also measure reference_header, an open route that only reads the Basic
+ *                           credential (reference_cache, which also looks it up, is always measured)
+ *   --inprocess             only the in-process measurement (no sockets, no autocannon)
+ *   --no-inprocess          only the autocannon measurement
+ *   --blocks <n>            in-process block pairs per case (default 20, --quick 6)
+ *   --block-size <n>        requests per in-process block (default 1000, --quick 500; blocks of
+ *                           200 vary several-fold, as a block catches a GC or not)
  *   --rate <n>              diagnostic: send n req/s (not as fast as possible), to compare the
  *                           app's CPU time per request of the cases at the same load
  *   --profile               run the app with --cpu-prof (profiles in bench/results/profiles)
  *   --memory                the memory check instead of the throughput cases
  *   --count <n>             requests of the memory check (default 1000000)
+ *   --sample                the sample app's routes against its /health (sample-mode.ts; accepts
+ *                           --quick, --adapter, --connections, --duration, --rounds, --no-pin)
+ *   --cluster, --load       the cluster and 1,000-connection modes (cluster.ts, load.ts)
  *
  * Exits non-zero on errors (the app fails, a case answers an unexpected status), never because a
  * target is missed: missed targets are listed at the end.
  */
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { wrongAnswers } from './answers.js';
+import type { Adapter, BenchVariant } from './app.js';
 import {
-  API_KEY,
-  BASIC_USER,
-  basicAuthorization,
-  type BenchMessage,
-  type BenchRequest,
-  signToken,
-} from './fixtures.js';
-
-type Adapter = 'express' | 'fastify';
-const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
-
-const CASE_NAMES = [
-  'open',
-  'basic',
-  'bearer',
-  'apikey',
-  'missing',
-  'invalid',
-  'forbidden',
-  'passport_basic',
-  'passport_bearer',
-] as const;
-/** Open routes doing part of what authentication does (`--explain`): where the cost goes. */
-const REFERENCE_NAMES = ['reference_header', 'reference_cache'] as const;
-type CaseName = (typeof CASE_NAMES)[number] | (typeof REFERENCE_NAMES)[number];
-
-/** One measured request: where it goes, what it sends, what must come back. */
-interface BenchCase {
-  readonly name: CaseName;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly status: number;
-  /** Minimum ratio to `open` (issue 6), when the case has a target. */
-  readonly target?: number;
-  readonly what: string;
-}
-
-interface CaseResult {
-  readonly rps: number;
-  readonly ratio: number;
-}
+  ADAPTERS,
+  type AppName,
+  type BenchCase,
+  benchCases,
+  CASE_NAMES,
+  type CaseName,
+  EXPLAIN_NAMES,
+  type FeedName,
+  NEAR_POINTS,
+  openOf,
+} from './cases.js';
+import { placeProcesses } from './cpu-placement.js';
+import type { BenchMessage, BenchRequest } from './fixtures.js';
+import { type InProcessResult, measureInProcess } from './inprocess.js';
+import { type JwksServer, startJwksServer } from './jwks-server.js';
+import { median, pad, percent, print } from './numbers.js';
+import { runSample } from './sample-mode.js';
+import { hs256Tokens, rs256Issuer, TokenFeed, zipfTokens } from './token-pools.js';
 
 interface Options {
   readonly adapters: readonly Adapter[];
@@ -88,6 +83,11 @@ interface Options {
   readonly rounds: number;
   readonly pin: boolean;
   readonly explain: boolean;
+  /** Run autocannon / the in-process measurement. */
+  readonly autocannon: boolean;
+  readonly inProcess: boolean;
+  readonly blocks: number;
+  readonly blockSize: number;
   readonly rate: number | undefined;
   readonly profile: boolean;
   readonly memory: boolean;
@@ -100,10 +100,15 @@ const ROOT = resolve(BENCH_DIR, '..', '..');
 const SERVER = join(BENCH_DIR, 'server.js');
 const MiB = 1024 * 1024;
 const MEMORY_LIMIT = 32 * MiB;
-
-function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
+/** Tokens per measurement and per second of `--duration`, by feed. */
+const FEED_RATE: Readonly<Record<FeedName, number>> = {
+  cold_hs256: 10_000,
+  cold_rs256: 5_000,
+  zipf: 20_000,
+};
+/** Distinct tokens of the zipf case, and how many entries its memory step puts in the cache. */
+const ZIPF_POPULATION = 100_000;
+const CACHE_ENTRIES = 10_000;
 
 class UsageError extends Error {}
 
@@ -127,6 +132,10 @@ function parseArgs(argv: readonly string[]): Options {
   let rounds: number | undefined;
   let pin = true;
   let explain = false;
+  let autocannonOn = true;
+  let inProcess = true;
+  let blocks: number | undefined;
+  let blockSize: number | undefined;
   let rate: number | undefined;
   let profile = false;
   let memory = false;
@@ -159,7 +168,9 @@ function parseArgs(argv: readonly string[]): Options {
           if (!(CASE_NAMES as readonly string[]).includes(name))
             throw new UsageError(`unknown case ${name} (cases: ${CASE_NAMES.join(', ')})`);
         }
-        cases = CASE_NAMES.filter((name) => name === 'open' || names.includes(name));
+        cases = CASE_NAMES.filter(
+          (name) => name === 'open' || name === 'reference_cache' || names.includes(name),
+        );
         break;
       }
       case '--rounds':
@@ -170,6 +181,18 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--explain':
         explain = true;
+        break;
+      case '--inprocess':
+        autocannonOn = false;
+        break;
+      case '--no-inprocess':
+        inProcess = false;
+        break;
+      case '--blocks':
+        blocks = Math.round(positive(value(i++, flag), flag));
+        break;
+      case '--block-size':
+        blockSize = Math.round(positive(value(i++, flag), flag));
         break;
       case '--rate':
         rate = Math.round(positive(value(i++, flag), flag));
@@ -187,6 +210,8 @@ function parseArgs(argv: readonly string[]): Options {
         throw new UsageError(`unknown option ${flag}`);
     }
   }
+  if (!autocannonOn && !inProcess)
+    throw new UsageError('--inprocess and --no-inprocess leave nothing to measure');
   duration ??= quick ? 1 : 3;
   return {
     adapters: adapters ?? (memory ? ['fastify'] : ADAPTERS),
@@ -199,100 +224,15 @@ function parseArgs(argv: readonly string[]): Options {
     rounds: rounds ?? (quick ? 1 : 3),
     pin,
     explain,
+    autocannon: autocannonOn,
+    inProcess,
+    blocks: blocks ?? (quick ? 6 : 20),
+    blockSize: blockSize ?? (quick ? 500 : 1000),
     rate,
     profile,
     memory,
     count,
   };
-}
-
-async function benchCases(): Promise<readonly BenchCase[]> {
-  const userToken = await signToken('bench-user', ['user']);
-  const forgedToken = await signToken(
-    'bench-user',
-    ['user'],
-    'a-different-secret-0123456789abcdef',
-  );
-  const basic = basicAuthorization(BASIC_USER.username, BASIC_USER.password);
-  const bearer = `Bearer ${userToken}`;
-  return [
-    { name: 'open', path: '/open', headers: {}, status: 200, what: 'public route' },
-    {
-      name: 'basic',
-      path: '/basic',
-      headers: { authorization: basic },
-      status: 200,
-      target: 0.92,
-      what: 'valid Basic, scrypt hash, warm cache',
-    },
-    {
-      name: 'bearer',
-      path: '/bearer',
-      headers: { authorization: bearer },
-      status: 200,
-      target: 0.92,
-      what: 'valid HS256 JWT (jose), warm cache',
-    },
-    {
-      name: 'apikey',
-      path: '/apikey',
-      headers: { 'x-api-key': API_KEY },
-      status: 200,
-      target: 0.92,
-      what: 'valid API key, SHA-256 stored',
-    },
-    {
-      name: 'missing',
-      path: '/bearer',
-      headers: {},
-      status: 401,
-      target: 0.75,
-      what: '401, no credentials',
-    },
-    {
-      name: 'invalid',
-      path: '/bearer',
-      headers: { authorization: `Bearer ${forgedToken}` },
-      status: 401,
-      target: 0.75,
-      what: '401, forged token (rejection cached)',
-    },
-    {
-      name: 'forbidden',
-      path: '/admin',
-      headers: { authorization: bearer },
-      status: 403,
-      what: '403, token lacks the admin role',
-    },
-    {
-      name: 'passport_basic',
-      path: '/passport/basic',
-      headers: { authorization: basic },
-      status: 200,
-      what: "stock AuthGuard('stock-basic'), same cache",
-    },
-    {
-      name: 'passport_bearer',
-      path: '/passport/bearer',
-      headers: { authorization: bearer },
-      status: 200,
-      what: "stock AuthGuard('stock-bearer'), same cache",
-    },
-    {
-      name: 'reference_header',
-      path: '/reference/header',
-      headers: { authorization: basic },
-      status: 200,
-      what: 'reference: open route that reads the Basic credential',
-    },
-    {
-      name: 'reference_cache',
-      path: '/reference/cache',
-      headers: { authorization: basic },
-      status: 200,
-      what: 'reference: open route that also looks it up in the cache (HMAC + LRU)',
-    },
-  ];
 }
 
 /** The bench app in a child process, stopped by its PID. */
@@ -314,8 +254,12 @@ class BenchApp {
     return this.child.pid!;
   }
 
-  static async start(adapter: Adapter, execArgv: readonly string[]): Promise<BenchApp> {
-    const child = fork(SERVER, [adapter], {
+  static async start(
+    adapter: Adapter,
+    execArgv: readonly string[],
+    variant: BenchVariant = {},
+  ): Promise<BenchApp> {
+    const child = fork(SERVER, [adapter, JSON.stringify(variant)], {
       cwd: ROOT,
       execArgv: [...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -353,8 +297,11 @@ class BenchApp {
     if (this.exited) throw new Error(`the ${this.adapter} app (pid ${this.pid}) exited`);
   }
 
-  /** The app's RSS, heap, CPU time and verification-cache size; after a GC if asked. */
-  usage(gc: boolean): Promise<Extract<BenchMessage, { type: 'usage' }>> {
+  /**
+   * The app's RSS, heap, CPU time, verification-cache size and Bearer verifications; after a GC if
+   * asked, and after emptying the cache if asked.
+   */
+  usage(gc: boolean, clearCache = false): Promise<Extract<BenchMessage, { type: 'usage' }>> {
     this.assertAlive();
     const id = ++this.requests;
     return new Promise((resolve, reject) => {
@@ -366,7 +313,7 @@ class BenchApp {
         resolve(message);
       };
       this.child.on('message', onMessage);
-      const request: BenchRequest = { type: 'usage', id, gc };
+      const request: BenchRequest = { type: 'usage', id, gc, clearCache };
       this.child.send(request);
     });
   }
@@ -408,9 +355,98 @@ process.once('SIGTERM', () => {
   process.exit(143);
 });
 
+/** Everything a run prepares once for both adapters: the cases, their token feeds, the JWKS. */
+interface Prepared {
+  readonly cases: readonly BenchCase[];
+  readonly feeds: Partial<Record<FeedName, TokenFeed>>;
+  /** Distinct tokens for the zipf case's memory step. */
+  readonly memoryTokens: readonly string[];
+  /** How many distinct zipf tokens the sequence draws. */
+  readonly zipfDistinct: number;
+  readonly variants: Readonly<Record<AppName, BenchVariant>>;
+  readonly jwks: JwksServer | undefined;
+}
+
+/** The apps in the order they are measured. */
+const APP_NAMES: readonly AppName[] = ['main', 'throttle', 'jwks'];
+
+async function prepare(options: Options): Promise<Prepared> {
+  const cases = (await benchCases()).filter(
+    (c) =>
+      options.cases.includes(c.name) ||
+      (options.explain && (EXPLAIN_NAMES as readonly CaseName[]).includes(c.name)),
+  );
+  const used = new Set(cases.map((c) => c.feed).filter((feed) => feed !== undefined));
+  // Tokens one app takes from a cold feed: the check, the warm-up and every round (autocannon), or
+  // the warm-up block and every block (in process); plus what autocannon may start beyond `amount`.
+  const size = (feed: FeedName): number => {
+    const perMeasurement = FEED_RATE[feed] * options.duration;
+    const byAutocannon = options.autocannon
+      ? (1 + options.rounds) * (perMeasurement + options.connections) + 1
+      : 0;
+    const byInProcess = options.inProcess ? (1 + options.blocks) * options.blockSize : 0;
+    return Math.ceil(Math.max(byAutocannon, byInProcess) * 1.05) + 100;
+  };
+  const feeds: Partial<Record<FeedName, TokenFeed>> = {};
+  let memoryTokens: readonly string[] = [];
+  let zipfDistinct = 0;
+  let jwks: JwksServer | undefined;
+  const started = performance.now();
+  if (used.has('cold_hs256')) {
+    const per = FEED_RATE.cold_hs256 * options.duration;
+    feeds.cold_hs256 = new TokenFeed(
+      await hs256Tokens('bench-cold', size('cold_hs256')),
+      per,
+      false,
+    );
+  }
+  if (used.has('cold_rs256')) {
+    const issuer = await rs256Issuer();
+    jwks = await startJwksServer(issuer.jwks);
+    const per = FEED_RATE.cold_rs256 * options.duration;
+    feeds.cold_rs256 = new TokenFeed(
+      await issuer.tokens('bench-rs', size('cold_rs256')),
+      per,
+      false,
+    );
+  }
+  if (used.has('zipf')) {
+    const per = FEED_RATE.zipf * options.duration;
+    const { sequence, distinct } = await zipfTokens(ZIPF_POPULATION, size('zipf'));
+    feeds.zipf = new TokenFeed(sequence, per, true);
+    zipfDistinct = distinct;
+    if (options.autocannon) memoryTokens = await hs256Tokens('bench-memory', CACHE_ENTRIES + 1000);
+  }
+  if (used.size > 0) {
+    const counts = Object.entries(feeds).map(([name, feed]) => `${name} ${feed.size}`);
+    print(
+      `signed tokens in ${((performance.now() - started) / 1000).toFixed(1)} s: ${counts.join(', ')}` +
+        (zipfDistinct > 0 ? ` (zipf: ${zipfDistinct} distinct of ${ZIPF_POPULATION})` : ''),
+    );
+  }
+  return {
+    cases,
+    feeds,
+    memoryTokens,
+    zipfDistinct,
+    variants: { main: {}, throttle: { throttle: true }, jwks: { jwksUrl: jwks?.url ?? '' } },
+    jwks,
+  };
+}
+
+/** The feed of a case, if it sends a new token per request. */
+function feedOf(c: BenchCase, prepared: Prepared): TokenFeed | undefined {
+  return c.feed === undefined ? undefined : prepared.feeds[c.feed];
+}
+
+/** The headers of one request of a case (taking a token from its feed). */
+function headersOf(c: BenchCase, feed: TokenFeed | undefined): Record<string, string> {
+  return feed ? { ...c.headers, authorization: `Bearer ${feed.take()}` } : { ...c.headers };
+}
+
 /** One request, to check that a case answers what it should before it is measured. */
-async function check(app: BenchApp, c: BenchCase): Promise<void> {
-  const res = await fetch(app.url(c.path), { headers: c.headers });
+async function check(app: BenchApp, c: BenchCase, feed: TokenFeed | undefined): Promise<void> {
+  const res = await fetch(app.url(c.path), { headers: headersOf(c, feed) });
   await res.arrayBuffer();
   if (res.status !== c.status) {
     throw new Error(
@@ -422,30 +458,36 @@ async function check(app: BenchApp, c: BenchCase): Promise<void> {
   }
 }
 
+/**
+ * Load on one case: for `seconds` as fast as possible (or at `rate`), or, for a fed case, its
+ * feed's number of requests with a new token each.
+ */
 function load(
   app: BenchApp,
   c: BenchCase,
+  feed: TokenFeed | undefined,
   connections: number,
   seconds: number,
   rate?: number,
 ): Promise<autocannon.Result> {
-  return autocannon({
+  const common = {
     url: app.url(c.path),
-    headers: { ...c.headers },
     connections,
-    duration: seconds,
     ...(rate === undefined ? {} : { overallRate: rate }),
+  };
+  if (feed === undefined)
+    return autocannon({ ...common, headers: { ...c.headers }, duration: seconds });
+  return autocannon({
+    ...common,
+    amount: feed.perMeasurement,
+    requests: [
+      {
+        method: 'GET',
+        path: c.path,
+        setupRequest: (request) => ({ ...request, headers: headersOf(c, feed) }),
+      },
+    ],
   });
-}
-
-/** Requests that did not answer the case's status (or failed to connect). */
-function unexpected(c: BenchCase, result: autocannon.Result): number {
-  const stats = result.statusCodeStats ?? {};
-  let wrong = result.errors + result.timeouts;
-  for (const [status, { count = 0 }] of Object.entries(stats)) {
-    if (Number(status) !== c.status) wrong += count;
-  }
-  return wrong;
 }
 
 /** One measurement of a case: throughput, and the app's CPU time per request. */
@@ -455,200 +497,356 @@ interface Sample {
   readonly userPerRequest: number;
   /** The app's CPU time per request in the kernel (mostly loopback socket writes), in µs. */
   readonly systemPerRequest: number;
+  /** Share of requests answered without a Bearer verification (cache hits). */
+  readonly hitRate: number;
 }
 
 /** Checks that a case answers its status, then runs it for the warm-up time (not measured). */
-async function warmUp(app: BenchApp, c: BenchCase, options: Options): Promise<void> {
-  await check(app, c);
-  await load(app, c, options.connections, options.warmup);
+async function warmUp(
+  app: BenchApp,
+  c: BenchCase,
+  feed: TokenFeed | undefined,
+  options: Options,
+): Promise<void> {
+  await check(app, c, feed);
+  await load(app, c, feed, options.connections, options.warmup);
 }
 
-async function measure(app: BenchApp, c: BenchCase, options: Options): Promise<Sample> {
+async function measure(
+  app: BenchApp,
+  c: BenchCase,
+  feed: TokenFeed | undefined,
+  options: Options,
+): Promise<Sample> {
   const before = await app.usage(false);
-  const result = await load(app, c, options.connections, options.duration, options.rate);
+  const result = await load(app, c, feed, options.connections, options.duration, options.rate);
   const after = await app.usage(false);
-  const wrong = unexpected(c, result);
+  const wrong = wrongAnswers(c.status, result);
   if (wrong > 0) {
     throw new Error(
       `${app.adapter} ${c.name}: ${wrong} of ${result.requests.total} requests did not answer ${c.status} ` +
         `(status counts ${JSON.stringify(result.statusCodeStats)}, errors ${result.errors})`,
     );
   }
+  const total = Math.max(1, result.requests.total);
+  // A fixed number of requests ends within a second: its rate is requests over elapsed time.
+  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
   return {
-    rps: result.requests.average,
-    userPerRequest: (after.user - before.user) / Math.max(1, result.requests.total),
-    systemPerRequest: (after.system - before.system) / Math.max(1, result.requests.total),
+    rps: feed ? result.requests.total / seconds : result.requests.average,
+    userPerRequest: (after.user - before.user) / total,
+    systemPerRequest: (after.system - before.system) / total,
+    hitRate: 1 - (after.verifications - before.verifications) / total,
   };
 }
 
-/**
- * Pins a process (all its threads) to some CPUs with Linux `taskset`; false where that is not
- * possible (another OS, no util-linux).
- */
-function pin(pid: number, cpuList: string): boolean {
-  const result = spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], {
-    stdio: 'ignore',
-  });
-  return result.status === 0;
+/** What one entry of the verification cache costs the app (the zipf case's memory step). */
+interface EntryCost {
+  readonly entries: number;
+  readonly rssGrowth: number;
+  readonly heapGrowth: number;
 }
 
 /**
- * The app on the last CPU, this process (the load generator) on the others: a description of
- * what was done, for the output.
+ * Empties the cache after a short warm-up of the Bearer path, then fills it with distinct valid
+ * tokens (as many as its default bound holds) and compares RSS and heap after a GC each time.
  */
-function placeProcesses(app: BenchApp, options: Options): string {
-  const count = cpus().length;
-  if (!options.pin) return 'not pinned (--no-pin)';
-  if (count < 2) return 'not pinned (one CPU)';
-  const last = count - 1;
-  const others = last === 1 ? '0' : `0-${last - 1}`;
-  if (!pin(app.pid, String(last)) || !pin(process.pid, others)) return 'not pinned (no taskset)';
-  return `app pinned to CPU ${last}, load generator to CPU ${others}`;
+async function entryCost(
+  app: BenchApp,
+  tokens: readonly string[],
+  options: Options,
+): Promise<EntryCost> {
+  const bearer = openOf('main');
+  const path = { ...bearer, path: '/bearer', name: 'bearer' as const };
+  const warm = new TokenFeed(tokens.slice(CACHE_ENTRIES), tokens.length - CACHE_ENTRIES, false);
+  await load(app, path, warm, options.connections, 0);
+  const before = await app.usage(true, true);
+  const fill = new TokenFeed(tokens.slice(0, CACHE_ENTRIES), CACHE_ENTRIES, false);
+  await load(app, path, fill, options.connections, 0);
+  const after = await app.usage(true);
+  return {
+    entries: after.cacheSize - before.cacheSize,
+    rssGrowth: after.rss - before.rss,
+    heapGrowth: after.heapUsed - before.heapUsed,
+  };
 }
 
-/** A ratio as a percentage with one decimal, e.g. `91.1`. */
-function percent(ratio: number): string {
-  return (ratio * 100).toFixed(1);
+/** All the samples of one case on one adapter. */
+interface Kept {
+  readonly rps: number[];
+  readonly ratio: number[];
+  readonly user: number[];
+  readonly system: number[];
+  readonly hitRate: number[];
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function pad(text: string, width: number, right = false): string {
-  return right ? text.padStart(width) : text.padEnd(width);
-}
-
+/** A case's result on one adapter, as the table and the JSON show it. */
 interface Row {
   readonly c: BenchCase;
-  readonly result: CaseResult;
+  /** `open` for the main app's open route, `open@<app>` for the others. */
+  readonly label: string;
+  readonly rps: number;
+  readonly ratio: number;
   /** Lowest and highest ratio of the rounds. */
   readonly spread: readonly [number, number];
+  /** Median over the rounds of the ratio to reference_cache (same round), for warm cases. */
+  readonly ofReference: number | undefined;
   readonly user: number;
   readonly system: number;
-  readonly pass: boolean | undefined;
+  readonly hitRate: number | undefined;
+  readonly missed: readonly string[];
+  readonly judged: boolean;
+  readonly inProcess?: InProcessResult;
+}
+
+/** Measures the cases of one app on one adapter (autocannon), each between two opens. */
+async function measureApp(
+  adapter: Adapter,
+  appName: AppName,
+  prepared: Prepared,
+  options: Options,
+): Promise<{ kept: Map<BenchCase, Kept>; open: BenchCase; cost: EntryCost | undefined }> {
+  const own = prepared.cases.filter((c) => c.app === appName && c.name !== 'open');
+  const open =
+    prepared.cases.find((c) => c.name === 'open' && c.app === appName) ?? openOf(appName);
+  const cases = [open, ...own];
+  const zipf = own.some((c) => c.feed === 'zipf');
+  const execArgv = [
+    ...(zipf ? ['--expose-gc'] : []),
+    ...(options.profile
+      ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results', 'profiles')]
+      : []),
+  ];
+  for (const feed of Object.values(prepared.feeds)) feed.rewind();
+  const app = await BenchApp.start(adapter, execArgv, prepared.variants[appName]);
+  print(
+    `${adapter} (${appName} app): pid ${app.pid} on 127.0.0.1:${app.port}; ${placeProcesses(app.pid, options.pin)}`,
+  );
+  const kept = new Map<BenchCase, Kept>(
+    cases.map((c) => [c, { rps: [], ratio: [], user: [], system: [], hitRate: [] }]),
+  );
+  const keep = (c: BenchCase, sample: Sample, ratio: number): void => {
+    const k = kept.get(c)!;
+    k.rps.push(sample.rps);
+    k.ratio.push(ratio);
+    k.user.push(sample.userPerRequest);
+    k.system.push(sample.systemPerRequest);
+    k.hitRate.push(sample.hitRate);
+  };
+  const show = (label: string, sample: Sample, c: BenchCase, ratio?: number): void =>
+    print(
+      `  ${label}: ${Math.round(sample.rps)} req/s${ratio === undefined ? '' : ` (${percent(ratio)}% of open)`}; ` +
+        `app CPU per request: ${sample.userPerRequest.toFixed(1)} µs user, ${sample.systemPerRequest.toFixed(1)} µs system` +
+        (c.feed === 'zipf' ? `; cache hits ${percent(sample.hitRate)}%` : ''),
+    );
+  let cost: EntryCost | undefined;
+  try {
+    if (zipf) cost = await entryCost(app, prepared.memoryTokens, options);
+    print(`  warm-up: ${cases.map((c) => c.name).join(', ')}`);
+    for (const c of cases) await warmUp(app, c, feedOf(c, prepared), options);
+    for (let round = 1; round <= options.rounds; round++) {
+      const label = (name: string): string =>
+        options.rounds > 1 ? `round ${round}: ${name}` : name;
+      let before = await measure(app, open, undefined, options);
+      keep(open, before, 1);
+      show(label(open.name), before, open);
+      for (const c of own) {
+        const sample = await measure(app, c, feedOf(c, prepared), options);
+        const after = await measure(app, open, undefined, options);
+        const ratio = sample.rps / ((before.rps + after.rps) / 2);
+        keep(c, sample, ratio);
+        keep(open, after, 1);
+        show(label(c.name), sample, c, ratio);
+        before = after;
+      }
+    }
+  } finally {
+    await app.stop();
+  }
+  return { kept, open, cost };
+}
+
+/** Whether a case's target applies on an adapter (the cold targets are for Fastify). */
+function targetApplies(c: BenchCase, adapter: Adapter): boolean {
+  return c.target !== undefined && (c.targetOn === undefined || c.targetOn === adapter);
+}
+
+/** The targets of a case, as the table shows them. */
+function targetLabel(c: BenchCase, adapter: Adapter): string {
+  const parts: string[] = [];
+  if (targetApplies(c, adapter)) parts.push(`>=${Math.round(c.target! * 100)}%`);
+  if (c.ofReference !== undefined) parts.push(`>=${Math.round(c.ofReference * 100)}%ref`);
+  if (c.near !== undefined) parts.push(`~${c.near}`);
+  return parts.length > 0 ? parts.join(' ') : '-';
+}
+
+/** The rows of one adapter from its apps' samples: medians, spreads and the targets judged. */
+function rowsOf(
+  adapter: Adapter,
+  measured: readonly { kept: Map<BenchCase, Kept>; open: BenchCase }[],
+): Row[] {
+  const rows: Row[] = [];
+  const all = new Map<CaseName, Kept>();
+  for (const { kept } of measured)
+    for (const [c, k] of kept) if (c.app === 'main' || c.name !== 'open') all.set(c.name, k);
+  const reference = all.get('reference_cache');
+  for (const { kept } of measured) {
+    for (const [c, k] of kept) {
+      const ratio = median(k.ratio);
+      const ofReference =
+        c.ofReference !== undefined && reference
+          ? median(k.ratio.map((r, i) => r / (reference.ratio[i] ?? NaN)))
+          : undefined;
+      const missed: string[] = [];
+      if (targetApplies(c, adapter) && ratio < c.target!)
+        missed.push(`${percent(ratio)}% of open < ${Math.round(c.target! * 100)}%`);
+      if (ofReference !== undefined && ofReference < c.ofReference!)
+        missed.push(
+          `${percent(ofReference)}% of reference_cache < ${Math.round(c.ofReference! * 100)}%`,
+        );
+      const near = c.near === undefined ? undefined : all.get(c.near);
+      if (near && ratio < median(near.ratio) - NEAR_POINTS)
+        missed.push(
+          `${percent(ratio)}% is more than ${NEAR_POINTS * 100} points below ${c.near} (${percent(median(near.ratio))}%)`,
+        );
+      rows.push({
+        c,
+        label: c.name === 'open' && c.app !== 'main' ? `open@${c.app}` : c.name,
+        rps: Math.round(median(k.rps)),
+        ratio,
+        spread: [Math.min(...k.ratio), Math.max(...k.ratio)],
+        ofReference,
+        user: median(k.user),
+        system: median(k.system),
+        hitRate: c.feed === 'zipf' ? median(k.hitRate) : undefined,
+        missed,
+        judged: targetApplies(c, adapter) || ofReference !== undefined || near !== undefined,
+      });
+    }
+  }
+  return rows;
 }
 
 function printTable(adapter: Adapter, rows: readonly Row[]): void {
   print();
   print(`${adapter}:`);
   print(
-    `  ${pad('case', 16)} ${pad('req/s', 8, true)} ${pad('ratio', 7, true)} ${pad('rounds', 11, true)} ${pad('target', 7, true)}  ${pad('result', 6)} ${pad('user µs', 7, true)} ${pad('sys µs', 6, true)}  what`,
+    `  ${pad('case', 18)} ${pad('req/s', 7, true)} ${pad('ratio', 7, true)} ${pad('rounds', 11, true)} ${pad('vs ref', 7, true)} ${pad('in proc', 7, true)} ${pad('IQR', 11, true)}  ${pad('target', 24)} ${pad('result', 6)} ${pad('user µs', 7, true)} ${pad('sys µs', 6, true)}  what`,
   );
-  for (const { c, result, spread, user, system, pass } of rows) {
-    const target = c.target === undefined ? '-' : `>=${Math.round(c.target * 100)}%`;
-    const verdict = pass === undefined ? '' : pass ? 'pass' : 'MISSED';
-    const range = c.name === 'open' ? '' : `${percent(spread[0])}-${percent(spread[1])}`;
+  for (const row of rows) {
+    const verdict = row.judged ? (row.missed.length === 0 ? 'pass' : 'MISSED') : '';
+    const range =
+      row.c.name === 'open' ? '' : `${percent(row.spread[0])}-${percent(row.spread[1])}`;
+    const ref = row.ofReference === undefined ? '' : `${percent(row.ofReference)}%`;
+    const ip = row.inProcess;
     print(
-      `  ${pad(c.name, 16)} ${pad(Math.round(result.rps).toString(), 8, true)} ${pad(`${percent(result.ratio)}%`, 7, true)} ${pad(range, 11, true)} ${pad(target, 7, true)}  ${pad(verdict, 6)} ${pad(user.toFixed(1), 7, true)} ${pad(system.toFixed(1), 6, true)}  ${c.what}`,
+      `  ${pad(row.label, 18)} ${pad(row.rps.toString(), 7, true)} ${pad(`${percent(row.ratio)}%`, 7, true)} ${pad(range, 11, true)} ${pad(ref, 7, true)} ` +
+        `${pad(ip ? `${percent(ip.ratio)}%` : '', 7, true)} ${pad(ip ? `${percent(ip.iqr[0])}-${percent(ip.iqr[1])}` : '', 11, true)}  ` +
+        `${pad(targetLabel(row.c, adapter), 24)} ${pad(verdict, 6)} ${pad(row.user.toFixed(1), 7, true)} ${pad(row.system.toFixed(1), 6, true)}  ${row.c.what}` +
+        (row.hitRate === undefined ? '' : `; cache hits ${percent(row.hitRate)}%`),
     );
   }
 }
 
-async function throughput(options: Options): Promise<void> {
-  const cases = (await benchCases()).filter(
-    (c) =>
-      options.cases.includes(c.name) ||
-      (options.explain && (REFERENCE_NAMES as readonly CaseName[]).includes(c.name)),
+function printInProcess(adapter: Adapter, results: Map<BenchCase, InProcessResult>): void {
+  print();
+  print(
+    `${adapter}, in process (ratio = open's CPU µs per request / the case's; median, IQR and range over block pairs):`,
   );
-  const open = cases.find((c) => c.name === 'open')!;
-  const measured = cases.filter((c) => c !== open);
-  const results: Record<string, Record<string, CaseResult>> = {};
+  print(
+    `  ${pad('case', 18)} ${pad('ratio', 7, true)} ${pad('IQR', 11, true)} ${pad('min-max', 11, true)} ${pad('CPU µs', 7, true)} ${pad('open µs', 7, true)}`,
+  );
+  for (const [c, r] of results) {
+    print(
+      `  ${pad(c.name, 18)} ${pad(`${percent(r.ratio)}%`, 7, true)} ${pad(`${percent(r.iqr[0])}-${percent(r.iqr[1])}`, 11, true)} ` +
+        `${pad(`${percent(r.min)}-${percent(r.max)}`, 11, true)} ${pad(r.cpu.toFixed(1), 7, true)} ${pad(r.openCpu.toFixed(1), 7, true)}`,
+    );
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MiB).toFixed(1)} MiB`;
+}
+
+async function throughput(options: Options): Promise<void> {
+  const prepared = await prepare(options);
+  const apps = APP_NAMES.filter((name) => prepared.cases.some((c) => c.app === name));
+  const results: Record<string, Record<string, unknown>> = {};
   const missed: string[] = [];
   print(
     `nest-http-auth bench: ${options.connections} connections, ${options.warmup} s warm-up per case, then ` +
       `${options.rounds} round${options.rounds > 1 ? 's (medians)' : ''} of ${options.duration} s per measurement, ` +
-      `each case between two measurements of open; Node ${process.version}, ${cpus().length} CPUs`,
+      `each case between two measurements of open; in process: ${options.blocks} blocks of ${options.blockSize} ` +
+      `requests per case, interleaved with open; Node ${process.version}, ${cpus().length} CPUs`,
   );
-  for (const adapter of options.adapters) {
-    const execArgv = options.profile
-      ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results', 'profiles')]
-      : [];
-    const app = await BenchApp.start(adapter, execArgv);
-    print(
-      `${adapter}: app pid ${app.pid} on 127.0.0.1:${app.port}; ${placeProcesses(app, options)}`,
-    );
-    const samples = new Map<
-      CaseName,
-      { rps: number[]; ratio: number[]; user: number[]; system: number[] }
-    >(cases.map((c) => [c.name, { rps: [], ratio: [], user: [], system: [] }]));
-    const keep = (c: BenchCase, sample: Sample, ratio: number): void => {
-      const kept = samples.get(c.name)!;
-      kept.rps.push(sample.rps);
-      kept.ratio.push(ratio);
-      kept.user.push(sample.userPerRequest);
-      kept.system.push(sample.systemPerRequest);
-    };
-    const show = (label: string, sample: Sample, ratio?: number): void =>
-      print(
-        `  ${label}: ${Math.round(sample.rps)} req/s${ratio === undefined ? '' : ` (${percent(ratio)}% of open)`}; ` +
-          `app CPU per request: ${sample.userPerRequest.toFixed(1)} µs user, ${sample.systemPerRequest.toFixed(1)} µs system`,
-      );
-    try {
-      process.stdout.write(`  warm-up: ${cases.map((c) => c.name).join(', ')}\n`);
-      for (const c of cases) await warmUp(app, c, options);
-      for (let round = 1; round <= options.rounds; round++) {
-        const label = (name: string): string =>
-          options.rounds > 1 ? `round ${round}: ${name}` : name;
-        let before = await measure(app, open, options);
-        keep(open, before, 1);
-        show(label(open.name), before);
-        for (const c of measured) {
-          const sample = await measure(app, c, options);
-          const after = await measure(app, open, options);
-          const ratio = sample.rps / ((before.rps + after.rps) / 2);
-          keep(c, sample, ratio);
-          keep(open, after, 1);
-          show(label(c.name), sample, ratio);
-          before = after;
+  try {
+    for (const adapter of options.adapters) {
+      const byCase: Record<string, unknown> = {};
+      let rows: Row[] = [];
+      if (options.autocannon) {
+        const measured = [];
+        let cost: EntryCost | undefined;
+        for (const appName of apps) {
+          const result = await measureApp(adapter, appName, prepared, options);
+          measured.push(result);
+          cost ??= result.cost;
         }
+        rows = rowsOf(adapter, measured);
+        if (cost) byCase['zipf_100k_memory'] = cost;
+        if (cost)
+          print(
+            `  zipf_100k memory step: ${cost.entries} cache entries, RSS growth ${mib(cost.rssGrowth)} ` +
+              `(${Math.round(cost.rssGrowth / Math.max(1, cost.entries))} bytes per entry), heap growth ${mib(cost.heapGrowth)} ` +
+              `(${Math.round(cost.heapGrowth / Math.max(1, cost.entries))} bytes per entry)`,
+          );
       }
-    } finally {
-      await app.stop();
-    }
-    const rows: Row[] = [];
-    const byCase: Record<string, CaseResult> = {};
-    for (const c of cases) {
-      const kept = samples.get(c.name)!;
-      const result: CaseResult = {
-        rps: Math.round(median(kept.rps)),
-        ratio: Number(median(kept.ratio).toFixed(4)),
-      };
-      byCase[c.name] = result;
-      const pass = c.target === undefined ? undefined : result.ratio >= c.target;
-      if (pass === false)
-        missed.push(
-          `${adapter} ${c.name}: ${percent(result.ratio)}% of open < ${c.target! * 100}%`,
+      if (options.inProcess) {
+        print(`${adapter}: in process`);
+        const ip = await measureInProcess(
+          adapter,
+          prepared.cases,
+          prepared.variants,
+          prepared.feeds,
+          options,
         );
-      rows.push({
-        c,
-        result,
-        spread: [Math.min(...kept.ratio), Math.max(...kept.ratio)],
-        user: median(kept.user),
-        system: median(kept.system),
-        pass,
-      });
+        if (rows.length === 0) printInProcess(adapter, ip);
+        else rows = rows.map((row) => ({ ...row, inProcess: ip.get(row.c) }));
+        for (const [c, r] of ip) byCase[c.name] = { inProcess: r };
+      }
+      for (const row of rows) {
+        byCase[row.label] = {
+          rps: row.rps,
+          ratio: Number(row.ratio.toFixed(4)),
+          spread: row.spread.map((r) => Number(r.toFixed(4))),
+          ...(row.ofReference === undefined
+            ? {}
+            : { ofReference: Number(row.ofReference.toFixed(4)) }),
+          ...(row.hitRate === undefined ? {} : { hitRate: Number(row.hitRate.toFixed(4)) }),
+          ...(row.inProcess ? { inProcess: row.inProcess } : {}),
+        };
+        for (const line of row.missed) missed.push(`${adapter} ${row.label}: ${line}`);
+      }
+      results[adapter] = byCase;
+      if (rows.length > 0) printTable(adapter, rows);
     }
-    results[adapter] = byCase;
-    printTable(adapter, rows);
+  } finally {
+    await prepared.jwks?.close();
   }
+  if (prepared.zipfDistinct > 0)
+    print(
+      `zipf_100k: ${prepared.zipfDistinct} distinct of ${ZIPF_POPULATION} tokens drawn (s = 1); cache hits = 1 - verifications / requests`,
+    );
   await mkdir(dirname(options.json), { recursive: true });
   await writeFile(options.json, `${JSON.stringify(results, null, 2)}\n`);
   print();
   print(`results: ${options.json}`);
   if (options.profile) print(`profiles: ${join(ROOT, 'bench', 'results', 'profiles')}`);
+  if (!options.autocannon) return;
   if (missed.length > 0) {
     print(`targets missed (${missed.length}):`);
     for (const line of missed) print(`  - ${line}`);
   } else {
     print('every target met');
   }
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
 }
 
 /** Sends `count` requests, each with a distinct bad API key, with bounded concurrency and time. */
@@ -691,8 +889,7 @@ async function memoryCheck(options: Options): Promise<void> {
   );
   try {
     // Warm-up that leaves the cache almost empty: the open route, then 1,000 distinct bad keys.
-    const open: BenchCase = { name: 'open', path: '/open', headers: {}, status: 200, what: '' };
-    await load(app, open, options.connections, options.quick ? 1 : 3);
+    await load(app, openOf('main'), undefined, options.connections, options.quick ? 1 : 3);
     await distinctBadKeys(app, 1000, options.connections, 60);
     const before = await app.usage(true);
     print(
@@ -739,12 +936,44 @@ async function memoryCheck(options: Options): Promise<void> {
   }
 }
 
+/** Modes built in their own files, loaded only when asked for (they may not exist yet). */
+const DELEGATES: Readonly<Record<string, { file: string; run: string }>> = {
+  '--cluster': { file: './cluster.js', run: 'runCluster' },
+  '--load': { file: './load.js', run: 'runLoad' },
+};
+
+/** Runs `--cluster` or `--load` from its module; exit code 2 while that module is not built. */
+async function delegate(flag: string, argv: readonly string[]): Promise<void> {
+  const { file, run } = DELEGATES[flag]!;
+  // A URL in a variable: tsc does not resolve it, so the build stays green without the module.
+  const url = new URL(file, import.meta.url).href;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (
+      code === 'ERR_MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes(fileURLToPath(url))
+    ) {
+      process.stderr.write(`bench: ${flag} is not built yet\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  await (module[run] as (argv: readonly string[]) => Promise<void>)(argv);
+}
+
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const mode = argv.find((arg) => arg in DELEGATES || arg === '--sample');
+  const rest = argv.filter((arg) => arg !== mode);
+  if (mode === '--sample') return runSample(rest);
+  if (mode !== undefined) return delegate(mode, rest);
+  const options = parseArgs(argv);
   if (options.memory) await memoryCheck(options);
   else await throughput(options);
 }
-
 main().catch((error: unknown) => {
   stopAll();
   if (error instanceof UsageError) {
