@@ -304,6 +304,35 @@ describe('BearerScheme', () => {
       });
       await expect(scheme.verify('tok', request())).rejects.toBe(own);
     });
+
+    it("with several bearer.jwt entries, maps the claims with the token's issuer's validate", async () => {
+      const OTHER = 'another-32-byte-long-hs256-key!!';
+      const scheme = new BearerScheme('r', {
+        jwt: [
+          { secret: SECRET, issuer: 'own', validate: (p) => ({ id: `own:${String(p.sub)}` }) },
+          {
+            secret: OTHER,
+            issuer: 'partner',
+            validate: (p) => ({ id: `partner:${String(p.sub)}` }),
+          },
+        ],
+      });
+      await expect(
+        scheme.verify(await jwt({ sub: 'a', iss: 'own' }), request()),
+      ).resolves.toMatchObject({ id: 'own:a' });
+      await expect(
+        scheme.verify(await jwt({ sub: 'b', iss: 'partner' }, OTHER), request()),
+      ).resolves.toMatchObject({ id: 'partner:b' });
+    });
+
+    it('jwtOptions (for mintToken): the entry with a secret, else the first', () => {
+      const own = { secret: SECRET, issuer: 'own' };
+      const idp = { jwksUrl: 'https://idp.example/jwks', issuer: 'https://idp.example' };
+      expect(new BearerScheme('r', { jwt: [idp, own] }).jwtOptions).toBe(own);
+      expect(new BearerScheme('r', { jwt: own }).jwtOptions).toBe(own);
+      expect(new BearerScheme('r', { jwt: [idp] }).jwtOptions).toBe(idp);
+      expect(opaque().jwtOptions).toBeUndefined();
+    });
   });
 
   describe('challenges()', () => {
