@@ -26,7 +26,9 @@ import { freePort } from '../sample/client/sample-process.js';
  * with an RFC 8707 `resource`, whose value is this API's URL and the tokens' audience). Key
  * rotation restarts the server on the same port with other keys. Only Date is faked, so that the
  * cooldown (30 s) and cache age (600 s) pass without waiting. docs/contract.md C-3.5 (verification),
- * C-1.2 (refused tokens), C-1.4 (scopes), C-1.6 (503 while the keys cannot be had).
+ * C-1.2 (refused tokens), C-1.4 (scopes), C-1.6 (503 while the keys cannot be had). The last suite
+ * puts the API's own HS256 tokens and the server's (discovery) on one Bearer scheme (bearer.jwt as a
+ * list, chosen by iss), as the sample does with OIDC_ISSUER.
  */
 
 jest.setTimeout(20_000);
