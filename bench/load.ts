@@ -65,6 +65,8 @@ interface Outcome {
   readonly p99: number;
   /** Connections the kernel dropped because a listen queue was full (machine-wide, Linux). */
   readonly listenDrops: number | undefined;
+  /** Most connections seen waiting in the app's accept queue (sampled every second, Linux). */
+  readonly queued: number | undefined;
   readonly failures: readonly string[];
 }
 
@@ -300,6 +302,23 @@ function listenDrops(): number | undefined {
   }
 }
 
+/**
+ * Connections waiting in the accept queue of the socket listening on 127.0.0.1:`port` (the
+ * rx_queue of a LISTEN line of /proc/net/tcp); undefined where that cannot be read.
+ */
+function acceptQueue(port: number): number | undefined {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  try {
+    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1] === local && fields[3] === '0A') return parseInt(fields[4]!.split(':')[1]!, 16);
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
+}
+
 function autocannonRun(
   port: number,
   c: LoadCase,
@@ -323,13 +342,17 @@ async function measure(port: number, c: LoadCase, options: Options): Promise<Out
     throw new Error(`${c.name}: GET ${c.path} answered ${probe.status}, expected ${c.status}`);
   await autocannonRun(port, c, 50, 2, options.timeout); // warm-up: JIT, caches
   const before = listenDrops();
-  const result = await autocannonRun(
-    port,
-    c,
-    options.connections,
-    options.duration,
-    options.timeout,
-  );
+  let queued: number | undefined;
+  const sampler = setInterval(() => {
+    const now = acceptQueue(port);
+    if (now !== undefined) queued = Math.max(queued ?? 0, now);
+  }, 1000);
+  let result: autocannon.Result;
+  try {
+    result = await autocannonRun(port, c, options.connections, options.duration, options.timeout);
+  } finally {
+    clearInterval(sampler);
+  }
   const after = listenDrops();
   const statuses: Record<string, number> = {};
   for (const [status, { count = 0 }] of Object.entries(result.statusCodeStats ?? {}))
@@ -351,6 +374,7 @@ async function measure(port: number, c: LoadCase, options: Options): Promise<Out
     p50: result.latency.p50,
     p99: result.latency.p99,
     listenDrops: before === undefined || after === undefined ? undefined : after - before,
+    queued,
     failures,
   };
 }
@@ -363,7 +387,7 @@ function printTable(title: string, outcomes: readonly Outcome[], cases: readonly
   print();
   print(`${title}:`);
   print(
-    `  ${pad('case', 14)} ${pad('req/s', 7, true)}  ${pad('statuses', 20)} ${pad('errors', 6, true)} ${pad('timeouts', 8, true)} ${pad('p50 ms', 6, true)} ${pad('p99 ms', 6, true)} ${pad('drops', 5, true)}  result`,
+    `  ${pad('case', 14)} ${pad('req/s', 7, true)}  ${pad('statuses', 20)} ${pad('errors', 6, true)} ${pad('timeouts', 8, true)} ${pad('p50 ms', 6, true)} ${pad('p99 ms', 6, true)} ${pad('drops', 5, true)} ${pad('queued', 6, true)}  result`,
   );
   for (const o of outcomes) {
     const statuses = Object.entries(o.statuses)
@@ -371,7 +395,7 @@ function printTable(title: string, outcomes: readonly Outcome[], cases: readonly
       .join(', ');
     const c = cases.find((x) => x.name === o.name)!;
     print(
-      `  ${pad(o.name, 14)} ${pad(String(o.rps), 7, true)}  ${pad(statuses, 20)} ${pad(String(o.errors), 6, true)} ${pad(String(o.timeouts), 8, true)} ${pad(String(o.p50), 6, true)} ${pad(String(o.p99), 6, true)} ${pad(o.listenDrops === undefined ? '-' : String(o.listenDrops), 5, true)}  ${o.failures.length === 0 ? 'ok' : 'FAILED'}  ${c.what}`,
+      `  ${pad(o.name, 14)} ${pad(String(o.rps), 7, true)}  ${pad(statuses, 20)} ${pad(String(o.errors), 6, true)} ${pad(String(o.timeouts), 8, true)} ${pad(String(o.p50), 6, true)} ${pad(String(o.p99), 6, true)} ${pad(o.listenDrops === undefined ? '-' : String(o.listenDrops), 5, true)} ${pad(o.queued === undefined ? '-' : String(o.queued), 6, true)}  ${o.failures.length === 0 ? 'ok' : 'FAILED'}  ${c.what}`,
     );
   }
 }
@@ -427,7 +451,8 @@ export async function runLoad(argv: readonly string[]): Promise<void> {
   }
   print();
   print(
-    '(drops: connections the kernel dropped on a full listen queue during the case, machine-wide)',
+    '(drops: connections the kernel dropped on a full listen queue during the case, machine-wide; ' +
+      'queued: most connections waiting to be accepted by the app, sampled every second)',
   );
   if (failed.length > 0)
     throw new Error(`load: ${failed.length} failed:\n  ${failed.join('\n  ')}`);
