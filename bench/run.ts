@@ -38,7 +38,8 @@
  *   --memory                the memory check instead of the throughput cases
  *   --count <n>             requests of the memory check (default 1000000)
  *   --sample                the sample app's routes against its /health (sample-mode.ts; accepts
- *                           --quick, --adapter, --connections, --duration, --rounds, --no-pin)
+ *                           --quick, --adapter, --connections, --duration, --rounds, --no-pin,
+ *                           --json, default bench/results/sample.json)
  *   --cluster, --load       the cluster and 1,000-connection modes (cluster.ts, load.ts)
  *
  * Exits non-zero on errors (the app fails, a case answers an unexpected status), never because a
@@ -71,6 +72,7 @@ import { type JwksServer, startJwksServer } from './jwks-server.js';
 import { median, pad, percent, print } from './numbers.js';
 import { runSample } from './sample-mode.js';
 import { hs256Tokens, rs256Issuer, TokenFeed, zipfTokens } from './token-pools.js';
+import { UsageError } from './usage-error.js';
 
 interface Options {
   readonly adapters: readonly Adapter[];
@@ -109,8 +111,6 @@ const FEED_RATE: Readonly<Record<FeedName, number>> = {
 /** Distinct tokens of the zipf case, and how many entries its memory step puts in the cache. */
 const ZIPF_POPULATION = 100_000;
 const CACHE_ENTRIES = 10_000;
-
-class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
   const value = (i: number, flag: string): string => {

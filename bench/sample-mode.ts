@@ -15,8 +15,11 @@
  *   --duration <s>          seconds per measurement (default 3, --quick 1)
  *   --rounds <n>            rounds (default 3, --quick 1); the table shows medians and ranges
  *   --no-pin                leave CPU placement to the scheduler
+ *   --json <file>           where the results go (default bench/results/sample.json):
+ *                           `{ "<adapter>": { "<case>": { rps, ratio, spread: [min, max] } } }`
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +31,7 @@ import { ADAPTERS } from './cases.js';
 import { placeProcesses } from './cpu-placement.js';
 import { basicAuthorization } from './fixtures.js';
 import { median, pad, percent, print } from './numbers.js';
+import { UsageError } from './usage-error.js';
 
 /** The repository root: this file runs as dist/bench/sample-mode.js. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,6 +50,7 @@ interface SampleOptions {
   readonly warmup: number;
   readonly rounds: number;
   readonly pin: boolean;
+  readonly json: string;
 }
 
 /** One measured request to the sample. */
@@ -64,9 +69,10 @@ function parseSampleArgs(argv: readonly string[]): SampleOptions {
   let duration: number | undefined;
   let rounds: number | undefined;
   let pin = true;
+  let json = join(ROOT, 'bench', 'results', 'sample.json');
   const number = (i: number, flag: string): number => {
     const n = Number(argv[i + 1]);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number`);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,12 +82,16 @@ function parseSampleArgs(argv: readonly string[]): SampleOptions {
     else if (flag === '--adapter') {
       const name = argv[++i];
       if (name !== 'express' && name !== 'fastify')
-        throw new Error('--adapter is express or fastify');
+        throw new UsageError('--adapter is express or fastify');
       adapters = [name];
     } else if (flag === '--connections') connections = Math.round(number(i++, flag));
     else if (flag === '--duration') duration = number(i++, flag);
     else if (flag === '--rounds') rounds = Math.round(number(i++, flag));
-    else throw new Error(`unknown option for --sample: ${flag}`);
+    else if (flag === '--json') {
+      const file = argv[++i];
+      if (file === undefined) throw new UsageError('--json needs a value');
+      json = resolve(file);
+    } else throw new UsageError(`unknown option for --sample: ${flag}`);
   }
   return {
     adapters,
@@ -90,6 +100,7 @@ function parseSampleArgs(argv: readonly string[]): SampleOptions {
     warmup: quick ? 1 : 3,
     rounds: rounds ?? (quick ? 1 : 3),
     pin,
+    json,
   };
 }
 
@@ -286,6 +297,7 @@ export async function runSample(argv: readonly string[]): Promise<void> {
     `sample bench: ${options.connections} connections, ${options.warmup} s warm-up per case, ${options.rounds} ` +
       `round(s) of ${options.duration} s, each case between two measurements of /health; Node ${process.version}`,
   );
+  const results: Record<string, Record<string, unknown>> = {};
   for (const adapter of options.adapters) {
     const app = await SampleApp.start(adapter);
     // However the runner ends (Ctrl-C, an error), the sample is stopped by its PID.
@@ -319,17 +331,29 @@ export async function runSample(argv: readonly string[]): Promise<void> {
       print(
         `  ${pad('health', 16)} ${pad(Math.round(median(rps.get('health')!)).toString(), 7, true)} ${pad('100%', 7, true)} ${pad('', 11)}  GET /health, public`,
       );
+      const byCase: Record<string, unknown> = {
+        health: { rps: Math.round(median(rps.get('health')!)), ratio: 1 },
+      };
       for (const c of cases) {
         const r = ratios.get(c.name)!;
+        byCase[c.name] = {
+          rps: Math.round(median(rps.get(c.name)!)),
+          ratio: Number(median(r).toFixed(4)),
+          spread: [Number(Math.min(...r).toFixed(4)), Number(Math.max(...r).toFixed(4))],
+        };
         print(
           `  ${pad(c.name, 16)} ${pad(Math.round(median(rps.get(c.name)!)).toString(), 7, true)} ${pad(`${percent(median(r))}%`, 7, true)} ` +
             `${pad(`${percent(Math.min(...r))}-${percent(Math.max(...r))}`, 11, true)}  GET ${c.path}: ${c.what}`,
         );
       }
       print();
+      results[adapter] = byCase;
     } finally {
       process.off('exit', stop);
       await app.stop();
     }
   }
+  await mkdir(dirname(options.json), { recursive: true });
+  await writeFile(options.json, `${JSON.stringify(results, null, 2)}\n`);
+  print(`results: ${options.json}`);
 }
