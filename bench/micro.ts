@@ -55,16 +55,22 @@ async function main(): Promise<void> {
     config,
   );
   const token = await signToken('bench-user', ['user']);
+  const basic = basicAuthorization(BASIC_USER.username, BASIC_USER.password);
   const forged = await signToken('bench-user', ['user'], 'a-different-secret-0123456789abcdef');
   const all: readonly MicroCase[] = [
     { name: 'open', handler: 'open', headers: {} },
-    {
-      name: 'basic',
-      handler: 'basic',
-      headers: { authorization: basicAuthorization(BASIC_USER.username, BASIC_USER.password) },
-    },
+    { name: 'basic', handler: 'basic', headers: { authorization: basic } },
     { name: 'bearer', handler: 'bearer', headers: { authorization: `Bearer ${token}` } },
     { name: 'apikey', handler: 'apiKey', headers: { 'x-api-key': API_KEY } },
+    { name: 'anyof_basic', handler: 'anyOf', headers: { authorization: basic } },
+    { name: 'anyof_bearer', handler: 'anyOf', headers: { authorization: `Bearer ${token}` } },
+    { name: 'optional_anon', handler: 'optional', headers: {} },
+    { name: 'optional_bearer', handler: 'optional', headers: { authorization: `Bearer ${token}` } },
+    {
+      name: 'allof',
+      handler: 'allOf',
+      headers: { authorization: `Bearer ${token}`, 'x-api-key': API_KEY },
+    },
     { name: 'missing', handler: 'bearer', headers: {} },
     { name: 'invalid', handler: 'bearer', headers: { authorization: `Bearer ${forged}` } },
     { name: 'forbidden', handler: 'admin', headers: { authorization: `Bearer ${token}` } },
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
   );
   for (const c of cases) {
     process.stdout.write(
-      `  ${c.name.padEnd(10)} ${(best.get(c.name)! / 1000).toFixed(2).padStart(7)} µs\n`,
+      `  ${c.name.padEnd(16)} ${(best.get(c.name)! / 1000).toFixed(2).padStart(7)} µs\n`,
     );
   }
   await app.close();
