@@ -17,6 +17,7 @@ import {
 import { expectAuthFailure } from './support/expectations.js';
 import { basic, bearer, challenges } from './support/http.js';
 import { freePort, type RedisProcess, startRedis } from './support/redis-server.js';
+import { eventually } from './support/eventually.js';
 
 /*
  * Three instances of the sample sharing one Redis (REDIS_URL), behind nginx balancing round robin,
@@ -55,15 +56,6 @@ function expectRefreshRejected(res: request.Response): void {
       code: 'token_invalid',
     },
   });
-}
-
-/** Polls `probe` until it returns true (bounded: the instances connect to Redis asynchronously). */
-async function eventually(probe: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 describe.each<[Platform]>([['express'], ['fastify']])(

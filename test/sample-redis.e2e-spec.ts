@@ -13,15 +13,7 @@ import {
   login,
   type Platform,
 } from './sample/sample-app.js';
-
-/** Polls `probe` until it returns true (bounded: connections and pub/sub are asynchronous). */
-async function eventually(probe: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
+import { eventually } from './support/eventually.js';
 
 describe.each<[Platform]>([['express'], ['fastify']])(
   'two sample instances sharing one Redis (REDIS_URL) on %s',

@@ -9,15 +9,7 @@ import { nowInSeconds, signToken } from './fixtures/tokens.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { basic, bearer } from './support/http.js';
 import { connectRedis, type RedisProcess, startRedis, whenReady } from './support/redis-server.js';
-
-/** Polls `probe` until it returns true (bounded: pub/sub delivery is asynchronous). */
-async function eventually(probe: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
+import { eventually } from './support/eventually.js';
 
 describe.each<[Platform]>([['express'], ['fastify']])(
   'two instances on one Redis (%s)',
