@@ -73,6 +73,29 @@ afterAll(async () => {
   await as.close();
 });
 
+/**
+ * A resource server on a free port for a DPoP key holder: its URL is the tokens' audience (RFC 8707),
+ * its keys come from the authorization server's discovery, its tokens follow RFC 9068, and `token`
+ * is an access token of the authorization server bound to the holder's key.
+ */
+async function resource(
+  key: Holder,
+): Promise<{ port: number; api: string; token: string; jwt: JwtVerificationOptions }> {
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}/`;
+  const token = await dpopClientCredentialsToken(as.issuer, {
+    resource: api,
+    keyPair: key.keyPair,
+  });
+  const jwt: JwtVerificationOptions = {
+    discovery: true,
+    issuer: as.issuer,
+    audience: api,
+    profile: 'rfc9068',
+  };
+  return { port, api, token, jwt };
+}
+
 describe.each<[Platform]>([['express'], ['fastify']])(
   'DPoP (RFC 9449) against oidc-provider (%s)',
   (platform) => {
@@ -105,15 +128,8 @@ describe.each<[Platform]>([['express'], ['fastify']])(
 
     beforeAll(async () => {
       [key, other] = await Promise.all([holder(), holder()]);
-      const port = await freePort();
-      api = `http://127.0.0.1:${port}/`;
-      token = await dpopClientCredentialsToken(as.issuer, { resource: api, keyPair: key.keyPair });
-      const jwt: JwtVerificationOptions = {
-        discovery: true,
-        issuer: as.issuer,
-        audience: api,
-        profile: 'rfc9068',
-      };
+      let port: number, jwt: JwtVerificationOptions;
+      ({ port, api, token, jwt } = await resource(key));
       app = await createApp(platform, { bearer: { jwt }, dpop: { jwt } }, [DpopController]);
       await app.listen(port, '127.0.0.1');
     });
@@ -223,15 +239,8 @@ describe.each<[Platform]>([['express'], ['fastify']])(
 
     beforeAll(async () => {
       key = await holder();
-      const port = await freePort();
-      api = `http://127.0.0.1:${port}/`;
-      token = await dpopClientCredentialsToken(as.issuer, { resource: api, keyPair: key.keyPair });
-      const jwt: JwtVerificationOptions = {
-        discovery: true,
-        issuer: as.issuer,
-        audience: api,
-        profile: 'rfc9068',
-      };
+      let port: number, jwt: JwtVerificationOptions;
+      ({ port, api, token, jwt } = await resource(key));
       app = await createApp(
         platform,
         {
