@@ -64,7 +64,11 @@ export type { TransportRequest } from './transports/transport-request.js';
 export type { TransportErrorPayload } from './filters/transport-payload.js';
 export { withAuthStatus } from './filters/with-auth-status.js';
 export type { ProtectedResourceMetadata } from './well-known/protected-resource-metadata.js';
-export type { AuthStore, WindowCount } from './stores/auth-store.interface.js';
+export type {
+  AuthStore,
+  InvalidationListener,
+  WindowCount,
+} from './stores/auth-store.interface.js';
 export { MemoryAuthStore } from './stores/memory-auth.store.js';
 export {
   RedisAuthStore,

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisAuthStore } from '../lib/index.js';
+import { until } from './support/failover-load.js';
 import {
   connectRedis as connect,
   type RedisProcess,
@@ -67,31 +69,46 @@ describe('RedisAuthStore on a real redis-server', () => {
   });
 
   it('publishes invalidations to every instance', async () => {
-    const seenByA: string[] = [];
-    const seenByB: string[] = [];
+    const seenByA: (string | undefined)[] = [];
+    const seenByB: (string | undefined)[] = [];
     const offA = storeA.onInvalidation((id) => seenByA.push(id));
     const offB = storeB.onInvalidation((id) => seenByB.push(id));
-    // Subscriptions are asynchronous: wait until both subscribers are registered.
-    while (
-      Number(((await a.call('PUBSUB', 'NUMSUB', 'test:invalidate')) as [string, number])[1]) < 2
-    ) {
+    // Subscriptions are asynchronous: each store is unavailable until its own is confirmed.
+    expect([storeA.available(), storeB.available()]).toEqual([false, false]);
+    while (!storeA.available() || !storeB.available())
       await new Promise((resolve) => setTimeout(resolve, 10));
-    }
     await storeA.publishInvalidation('alice');
-    while (seenByA.length < 1 || seenByB.length < 1)
+    while (!seenByA.includes('alice') || !seenByB.includes('alice'))
       await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(seenByA).toEqual(['alice']);
-    expect(seenByB).toEqual(['alice']);
+    // First the confirmation of each subscription (forget everything: nothing was cached yet).
+    expect(seenByA).toEqual([undefined, 'alice']);
+    expect(seenByB).toEqual([undefined, 'alice']);
     offA();
     offB();
   });
 
-  it('rejects while Redis is down, and works again once it is back (no restart)', async () => {
-    await redis.kill();
-    await expect(storeA.increment('c3', 60_000)).rejects.toThrow();
-    await expect(storeB.get('v1')).rejects.toThrow();
-    await redis.restart();
-    await Promise.all([whenReady(a), whenReady(b)]);
-    expect(await storeA.increment('c3', 60_000)).toMatchObject({ count: 1 });
-  });
+  it('rejects while Redis is down, and works again once it is back (no restart); its subscriptions are unavailable until confirmed again, and their listeners forget everything once', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const told: [(string | undefined)[], (string | undefined)[]] = [[], []];
+    const off = [storeA, storeB].map((store, i) => store.onInvalidation((id) => told[i]!.push(id)));
+    try {
+      await redis.kill();
+      await expect(storeA.increment('c3', 60_000)).rejects.toThrow();
+      await expect(storeB.get('v1')).rejects.toThrow();
+      // Unavailable once the clients have seen their connections close.
+      await until(async () => !storeA.available() && !storeB.available(), 'the outage is seen');
+      await redis.restart();
+      await Promise.all([whenReady(a), whenReady(b)]);
+      expect(await storeA.increment('c3', 60_000)).toMatchObject({ count: 1 });
+      // The main connections are back; each subscription, once resubscribed and confirmed by a
+      // heartbeat (an invalidation published meanwhile would have been lost).
+      await until(async () => storeA.available() && storeB.available(), 'both confirmed again');
+      expect(told).toEqual([[undefined], [undefined]]);
+      // Redis itself was down: the module's outage line says so, not a second line of the store.
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      for (const unsubscribe of off) unsubscribe();
+      logged.mockRestore();
+    }
+  }, 30_000);
 });

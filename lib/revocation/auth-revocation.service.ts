@@ -15,7 +15,9 @@ export interface RevocableToken {
 /**
  * Revokes credentials on every instance that shares the module's store: a JWT by its `jti` (kept
  * until the token expires; the Bearer scheme then answers 401 `token_invalid`), and cached
- * verifications of a principal (after a password change, an API-key revocation or a logout).
+ * verifications of a principal (after a password change, an API-key revocation or a logout). When
+ * the store may have missed invalidations (a Redis subscriber outage), every cached verification is
+ * forgotten.
  */
 @Injectable()
 export class AuthRevocation implements OnModuleDestroy {
@@ -25,7 +27,10 @@ export class AuthRevocation implements OnModuleDestroy {
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
     cache: VerificationCache,
   ) {
-    this.unsubscribe = config.store.onInvalidation((principalId) => cache.invalidate(principalId));
+    // `undefined`: the store may have missed invalidations (its subscription was interrupted).
+    this.unsubscribe = config.store.onInvalidation((principalId) =>
+      principalId === undefined ? cache.clear() : cache.invalidate(principalId),
+    );
   }
 
   /**

@@ -7,6 +7,13 @@ export interface WindowCount {
 }
 
 /**
+ * Told of a cache invalidation: the principal whose cached verifications to forget, or `undefined`
+ * when invalidations may have been lost (e.g. the store's subscription was interrupted): forget
+ * every cached verification.
+ */
+export type InvalidationListener = (principalId: string | undefined) => void;
+
+/**
  * Everything the module (and an application, e.g. for refresh tokens) must share between
  * instances behind a load balancer: failure counters, revocations, single-use values, and cache
  * invalidation events. `MemoryAuthStore` (default, one instance) and `RedisAuthStore` implement it.
@@ -28,8 +35,13 @@ export interface AuthStore {
   delete(key: string): Promise<void>;
   /** Tells every instance (this one included) to forget the cached verifications of a principal. */
   publishInvalidation(principalId: string): Promise<void>;
-  /** Listens for invalidations published by any instance; returns the unsubscribe function. */
-  onInvalidation(listener: (principalId: string) => void): () => void;
+  /**
+   * Listens for invalidations published by any instance; returns the unsubscribe function. A store
+   * that can miss some (pub/sub is not stored) calls the listener with `undefined` when it may have
+   * (all cached verifications are then forgotten), and reports {@link available} `false` until it
+   * is sure to receive them again.
+   */
+  onInvalidation(listener: InvalidationListener): () => void;
   /**
    * Whether the store is reachable right now, answered without I/O (e.g. the Redis connection's
    * state). While it is not, every guarded request gets 503, even one whose credential is cached:

@@ -1,6 +1,6 @@
 import { AuthUnavailableError, withoutStack } from '../errors/auth.error.js';
 import { RateLimitedLogger } from '../logging/rate-limited-logger.js';
-import type { AuthStore, WindowCount } from './auth-store.interface.js';
+import type { AuthStore, InvalidationListener, WindowCount } from './auth-store.interface.js';
 import { MemoryAuthStore } from './memory-auth.store.js';
 
 /**
@@ -62,7 +62,7 @@ export class FailClosedStore implements AuthStore {
     return this.run(() => this.store.publishInvalidation(principalId));
   }
 
-  onInvalidation(listener: (principalId: string) => void): () => void {
+  onInvalidation(listener: InvalidationListener): () => void {
     return this.store.onInvalidation(listener);
   }
 

@@ -148,8 +148,8 @@ describe('MemoryAuthStore', () => {
   describe('invalidations (this process only)', () => {
     it('reaches every listener until it unsubscribes', async () => {
       const store = new MemoryAuthStore();
-      const one: string[] = [];
-      const two: string[] = [];
+      const one: (string | undefined)[] = [];
+      const two: (string | undefined)[] = [];
       const stopOne = store.onInvalidation((id) => one.push(id));
       store.onInvalidation((id) => two.push(id));
       await store.publishInvalidation('alice');

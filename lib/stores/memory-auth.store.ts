@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { AuthStore, WindowCount } from './auth-store.interface.js';
+import type { AuthStore, InvalidationListener, WindowCount } from './auth-store.interface.js';
 
 interface Slot {
   readonly value: string;
@@ -16,7 +16,7 @@ export const DEFAULT_MEMORY_STORE_MAX = 100_000;
  */
 export class MemoryAuthStore implements AuthStore {
   private readonly slots: LRUCache<string, Slot>;
-  private readonly listeners = new Set<(principalId: string) => void>();
+  private readonly listeners = new Set<InvalidationListener>();
 
   constructor(options: { readonly max?: number } = {}) {
     this.slots = new LRUCache<string, Slot>({ max: options.max ?? DEFAULT_MEMORY_STORE_MAX });
@@ -64,7 +64,7 @@ export class MemoryAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  onInvalidation(listener: (principalId: string) => void): () => void {
+  onInvalidation(listener: InvalidationListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,4 +1,5 @@
-import type { AuthStore, WindowCount } from './auth-store.interface.js';
+import { Logger } from '@nestjs/common';
+import type { AuthStore, InvalidationListener, WindowCount } from './auth-store.interface.js';
 
 /**
  * The part of an ioredis client that {@link RedisAuthStore} uses (structural, so that this package
@@ -24,16 +25,26 @@ export interface RedisClientLike {
 /** A subscriber connection (ioredis `duplicate()`). */
 export interface RedisSubscriberLike {
   readonly status: string;
-  /** Subscribes to a channel. */
-  subscribe(channel: string): Promise<unknown>;
+  /** Subscribes to channels. */
+  subscribe(...channels: string[]): Promise<unknown>;
   /** A published message. */
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   /** The connection is (again) ready. */
   on(event: 'ready', listener: () => void): unknown;
+  /** The connection closed (messages published from now on are lost until it is back). */
+  on(event: 'close' | 'end', listener: () => void): unknown;
   /** A connection error. */
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Closes the connection. */
   quit(): Promise<unknown>;
+}
+
+/**
+ * The internal subscriber of an ioredis `Cluster` (private there, so read only when present): it
+ * replaces its connection by one to another node when its node fails, without any event.
+ */
+interface ClusterSubscriberInternals {
+  readonly subscriber?: { getInstance?(): { readonly status?: string } | null } | null;
 }
 
 /** Options of {@link RedisAuthStore}. */
@@ -43,6 +54,12 @@ export interface RedisAuthStoreOptions {
    * Cluster, no `{…}` in it (see {@link RedisAuthStore}).
    */
   readonly prefix?: string;
+  /**
+   * Interval of the heartbeat that each store publishes on the invalidation channel, in
+   * milliseconds. Default 1000. The subscription counts as receiving while a heartbeat (of any
+   * instance) arrived within 3 intervals; otherwise the store is unavailable (503).
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** INCR with the window set on the first increment (and repaired if a key lost its TTL). */
@@ -65,6 +82,11 @@ function windowCount(reply: unknown): WindowCount {
   return { count: Number(count), resetInMs: Math.max(0, Number(ttl)) };
 }
 
+const MOVED = "the Cluster's subscriber connection closed or moved to another node";
+
+/** Heartbeat intervals without any heartbeat after which the subscription counts as lost. */
+const HEARTBEAT_MISSES = 3;
+
 /**
  * An {@link AuthStore} on Redis, shared by every instance of the application: atomic counters
  * (one Lua script: INCR + PEXPIRE), values with TTLs, GETDEL for single-use values, and pub/sub for
@@ -82,12 +104,44 @@ function windowCount(reply: unknown): WindowCount {
  * over every master, and a failed master only affects the keys of its slots. Keep `{` and `}` out
  * of the prefix, which would put every key in one slot, so all the load on one master. Pub/sub
  * invalidations reach every node of a cluster.
+ *
+ * **Invalidations fail closed.** Redis does not store pub/sub messages: one published while this
+ * instance's subscriber connection is down (a restart, a failover, a Cluster node that fails and
+ * whose subscription ioredis moves to another node without telling) is lost, and a revoked
+ * principal's cached credential would still be accepted. So once something listens
+ * ({@link onInvalidation}), the store checks that its subscription surely receives, and is
+ * unavailable (the module answers 503, cached credentials included) while it does not:
+ * - every store publishes a heartbeat on a second channel every `heartbeatMs` (one PUBLISH a second
+ *   by default); the subscription receives while a heartbeat of any instance arrived within 3
+ *   intervals. This one check works for a single Redis, Sentinel and Cluster alike, and also catches
+ *   a connection that hangs without closing;
+ * - a subscriber connection that closes, or a Cluster subscriber replaced by another connection,
+ *   counts as lost at once, without waiting for the missing heartbeats.
+ *
+ * The subscription is confirmed again by the first heartbeat that arrives after the gap (the store
+ * publishes one as soon as it has resubscribed); the listeners are then told that invalidations may
+ * have been lost (`undefined`: forget every cached verification). Before the first heartbeat after
+ * the subscription starts, the store is unavailable too: normally a few milliseconds. An outage of
+ * the subscription alone (the main connection ready) is logged once, when it first turns a request
+ * away or at the next heartbeat, through Nest's `Logger` (context `AuthModule`); Redis itself down
+ * is the module's own outage line.
  */
 export class RedisAuthStore implements AuthStore {
   private readonly prefix: string;
   private readonly channel: string;
-  private readonly listeners = new Set<(principalId: string) => void>();
+  private readonly heartbeatChannel: string;
+  private readonly heartbeatMs: number;
+  private readonly listeners = new Set<InvalidationListener>();
+  private readonly logger = new Logger('AuthModule');
   private subscriber: RedisSubscriberLike | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Whether every message published since the listeners last forgot everything has arrived. */
+  private receiving = false;
+  private lastHeartbeatAt = -Infinity;
+  /** The Cluster subscriber's connection through which the last heartbeat arrived. */
+  private connection: { readonly status?: string } | null | undefined;
+  /** Why the subscription is not receiving, and whether that was logged. */
+  private outage: { readonly why: string; told: boolean } | undefined;
 
   constructor(
     private readonly client: RedisClientLike,
@@ -95,11 +149,25 @@ export class RedisAuthStore implements AuthStore {
   ) {
     this.prefix = options.prefix ?? 'nest-http-auth:';
     this.channel = `${this.prefix}invalidate`;
+    this.heartbeatChannel = `${this.prefix}heartbeat`;
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    if (!Number.isFinite(this.heartbeatMs) || this.heartbeatMs <= 0)
+      throw new TypeError('RedisAuthStore: heartbeatMs must be a positive number of milliseconds.');
   }
 
-  /** Reachable while the client's connection is ready. */
+  /**
+   * Reachable while the client's connection is ready and, once something listens for
+   * invalidations, while the subscription surely receives them (see {@link RedisAuthStore}).
+   */
   available(): boolean {
-    return this.client.status === 'ready';
+    if (this.client.status !== 'ready') {
+      // Redis itself is down: that outage is the module's to log, not this subscription's.
+      if (this.outage) this.outage.told = true;
+      return false;
+    }
+    if (this.subscriber === undefined || this.stillReceiving()) return true;
+    this.report();
+    return false;
   }
 
   async increment(key: string, windowMs: number): Promise<WindowCount> {
@@ -132,33 +200,109 @@ export class RedisAuthStore implements AuthStore {
     await this.client.call('PUBLISH', this.channel, principalId);
   }
 
-  onInvalidation(listener: (principalId: string) => void): () => void {
+  onInvalidation(listener: InvalidationListener): () => void {
     this.listeners.add(listener);
-    if (!this.subscriber) {
-      // ioredis's own resubscription after a reconnect has no error handler (an unhandled rejection
-      // if Redis drops again meanwhile): this store resubscribes itself on every 'ready'.
-      const subscriber = (this.subscriber = this.client.isCluster
-        ? this.client.duplicate()
-        : this.client.duplicate({ autoResubscribe: false }));
-      subscriber.on('message', (channel, message) => {
-        if (channel === this.channel) for (const l of this.listeners) l(message);
-      });
-      // (Re)subscribe whenever the connection is ready: with `enableOfflineQueue: false` a
-      // subscription sent before that fails, and Redis may restart.
-      const subscribe = (): void => void subscriber.subscribe(this.channel).catch(() => undefined);
-      subscriber.on('ready', subscribe);
-      // Outages are answered by the main connection (503); the subscriber just reconnects.
-      subscriber.on('error', () => undefined);
-      if (subscriber.status === 'ready') subscribe();
-    }
+    if (!this.subscriber) this.subscribe();
     return () => this.listeners.delete(listener);
   }
 
-  /** Closes the subscriber connection this store opened (not your client). */
+  /** Stops the heartbeat and closes the subscriber connection this store opened (not your client). */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
+    this.receiving = false;
+    this.outage = undefined;
     // Quitting a connection that Redis already dropped rejects: it is closed either way.
     await subscriber?.quit().catch(() => undefined);
+  }
+
+  private subscribe(): void {
+    // ioredis's own resubscription after a reconnect has no error handler (an unhandled rejection
+    // if Redis drops again meanwhile): this store resubscribes itself on every 'ready'.
+    const subscriber = (this.subscriber = this.client.isCluster
+      ? this.client.duplicate()
+      : this.client.duplicate({ autoResubscribe: false }));
+    subscriber.on('message', (channel, message) => {
+      if (channel === this.heartbeatChannel) this.heard();
+      else if (channel === this.channel) for (const l of this.listeners) l(message);
+    });
+    // (Re)subscribe whenever the connection is ready: with `enableOfflineQueue: false` a
+    // subscription sent before that fails, and Redis may restart. A heartbeat right after the
+    // subscription confirms it without waiting for the next one.
+    const subscribe = (): void =>
+      void subscriber
+        .subscribe(this.channel, this.heartbeatChannel)
+        .then(() => this.ping())
+        .catch(() => undefined);
+    subscriber.on('ready', subscribe);
+    for (const event of ['close', 'end'] as const)
+      subscriber.on(event, () => this.lost('the subscriber connection closed'));
+    // The connection's errors end in 'close' (above); the subscriber reconnects by itself.
+    subscriber.on('error', () => undefined);
+    if (subscriber.status === 'ready') subscribe();
+    this.heartbeat = setInterval(() => {
+      this.stillReceiving();
+      this.report();
+      this.ping();
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private ping(): void {
+    // A PUBLISH that fails (Redis down) is answered by the main connection's state (503).
+    void this.client.call('PUBLISH', this.heartbeatChannel, '').catch(() => undefined);
+  }
+
+  /** A heartbeat arrived: the subscription receives, and may have missed messages before it. */
+  private heard(): void {
+    this.lastHeartbeatAt = Date.now();
+    const connection = this.subscriberConnection();
+    if (this.receiving && connection === this.connection) return;
+    if (connection !== this.connection) this.lost(MOVED);
+    this.connection = connection;
+    this.receiving = true;
+    this.outage = undefined;
+    for (const listener of this.listeners) listener(undefined);
+  }
+
+  /** Whether the subscription still surely receives (checked without I/O). */
+  private stillReceiving(): boolean {
+    if (!this.receiving) return false;
+    if (Date.now() - this.lastHeartbeatAt > HEARTBEAT_MISSES * this.heartbeatMs)
+      this.lost(`no heartbeat for ${HEARTBEAT_MISSES * this.heartbeatMs} ms`);
+    else {
+      const connection = this.subscriberConnection();
+      if (connection !== this.connection || (connection && connection.status !== 'ready'))
+        this.lost(MOVED);
+    }
+    return this.receiving;
+  }
+
+  /** The connection that a Cluster subscribes through right now (`undefined` for a Redis client). */
+  private subscriberConnection(): { readonly status?: string } | null | undefined {
+    return (this.subscriber as ClusterSubscriberInternals | undefined)?.subscriber?.getInstance?.();
+  }
+
+  private lost(why: string): void {
+    if (!this.receiving) return;
+    this.receiving = false;
+    this.outage = { why, told: false };
+  }
+
+  /**
+   * Logs the outage once, when it first turns a request away or at the next heartbeat, and only if
+   * it is the subscription's alone (the main connection ready): Redis itself down is the module's
+   * own outage line.
+   */
+  private report(): void {
+    const outage = this.outage;
+    if (this.receiving || !outage || outage.told) return;
+    outage.told = true;
+    if (this.client.status === 'ready')
+      this.logger.error(
+        `Cache invalidations may not reach this instance (${outage.why}): answering 503 until its subscription is confirmed again.`,
+      );
   }
 }
