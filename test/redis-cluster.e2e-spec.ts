@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
 import request from 'supertest';
 import { AuthRevocation, type AuthModuleOptions, RedisAuthStore } from '../lib/index.js';
@@ -7,7 +7,7 @@ import { revokedTokenKey } from '../lib/stores/store-keys.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
 import { expectAuthFailure } from './support/expectations.js';
-import { expectFailClosedFailover, until } from './support/failover-load.js';
+import { expectFailClosedFailover, startLoad, until } from './support/failover-load.js';
 import { bearer } from './support/http.js';
 import {
   connectCluster,
@@ -24,8 +24,8 @@ const REVOKED =
 let cluster: RedisClusterProcess;
 const clients: Cluster[] = [];
 
-async function client(): Promise<Cluster> {
-  const created = await connectCluster(cluster.startupNodes);
+async function client(connectionName?: string): Promise<Cluster> {
+  const created = await connectCluster(cluster.startupNodes, { connectionName });
   clients.push(created);
   return created;
 }
@@ -85,7 +85,7 @@ describe('RedisAuthStore on a Redis Cluster (3 masters, 1 replica each)', () => 
   });
 
   it('publishes invalidations to every client, whichever node each subscribed through', async () => {
-    const seen: [string[], string[]] = [[], []];
+    const seen: [(string | undefined)[], (string | undefined)[]] = [[], []];
     const off = [a, b].map((s, i) => s.onInvalidation((id) => seen[i]!.push(id)));
     await until(async () => {
       await a.publishInvalidation('probe');
@@ -97,6 +97,86 @@ describe('RedisAuthStore on a Redis Cluster (3 masters, 1 replica each)', () => 
   });
 });
 
+// Once, on Express: it kills a replica, and the failover tests below need two masters that still
+// have theirs. What it tests is the store's state (available() or not), the same on both adapters.
+describe("the Cluster node that holds an instance's subscriber connection killed", () => {
+  const apps: INestApplication[] = [];
+  afterAll(() => Promise.all(apps.map((app) => app.close())));
+
+  it('C-1: a revocation published right after it is never missed: the cached revoked token gets 503 with Retry-After until the subscription is confirmed again, then 401, never 200', async () => {
+    // Long heartbeats, so that the gap (until a heartbeat arrives through A's new connection: A's
+    // own, at most 10 s later, or B's) surely outlasts the revocation and the first requests after it.
+    const instance = async (name: string, heartbeatMs: number) => {
+      const store = new RedisAuthStore(await client(name), { prefix: PREFIX, heartbeatMs });
+      const app = await createApp('express', { store });
+      apps.push(app);
+      await until(async () => store.available(), `${name} is confirmed`);
+      return app;
+    };
+    // Instance A whose Cluster client subscribes through a replica (ioredis picks a node at random):
+    // killing it moves the subscription and nothing else, and the main connection stays ready.
+    let a: INestApplication | undefined;
+    let node: number | undefined;
+    for (let i = 0; !a && i < 30; i++) {
+      const app = await instance(`instance-a-${i}`, 10_000);
+      node = await cluster.subscriberOf(`instance-a-${i}`);
+      if (node !== undefined && (await cluster.replicas()).includes(node)) a = app;
+    }
+    if (!a || node === undefined) throw new Error('no instance subscribed through a replica');
+    const b = await instance('instance-b', 60_000);
+
+    const jti = 'subscriber-node-killed';
+    const exp = nowInSeconds() + 300;
+    const token = await signToken({ sub: 'dave', jti, exp });
+    const get = () => request(a.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
+    expect((await get()).status).toBe(200);
+
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    let answers;
+    let lines: string[];
+    try {
+      await cluster.kill(node);
+      await b.get(AuthRevocation).revokeToken({ jti, exp, sub: 'dave' });
+      const load = await startLoad(a, [
+        { name: 'revoked', path: '/bearer', authorization: bearer(token) },
+      ]);
+      try {
+        await until(
+          async () => {
+            const last = load.answers.slice(-20);
+            return last.length === 20 && last.every((x) => x.status === 401);
+          },
+          'A refuses the revoked token',
+          30_000,
+        );
+      } finally {
+        answers = await load.stop();
+      }
+    } finally {
+      // (mockRestore() forgets the calls)
+      lines = logged.mock.calls.map(([line]) => String(line));
+      logged.mockRestore();
+    }
+    const statuses = new Set(answers.map((x) => x.status));
+    expect([...statuses].sort()).toEqual([401, 503]);
+    for (const answer of answers.filter((x) => x.status === 503))
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+    // The first answers 503, the last ones 401: never back to 503 once refused.
+    expect(answers[0]!.status).toBe(503);
+    const refused = answers.findIndex((x) => x.status === 401);
+    expect(answers.slice(refused).every((x) => x.status === 401)).toBe(true);
+    expectAuthFailure(await get(), 'token_invalid', [REVOKED]);
+    expect(lines).toContain(
+      "Cache invalidations may not reach this instance (the Cluster's subscriber connection closed or moved to another node): answering 503 until its subscription is confirmed again.",
+    );
+    for (const line of lines)
+      expect(line).toMatch(
+        /^(Cache invalidations may not reach this instance \(.+\): answering 503 until its subscription is confirmed again|The auth store is unreachable \(.+\): answering 503 until it is back)\.$/,
+      );
+    await cluster.healthy();
+  }, 60_000);
+});
+
 describe.each<[Platform]>([['express'], ['fastify']])(
   'module instances on a Redis Cluster (%s)',
   (platform) => {
@@ -104,11 +184,13 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     let b: INestApplication;
     /** Verifies on every request (no cache): each one reads the store. */
     let uncached: INestApplication;
-    const instance = async (options: Partial<AuthModuleOptions> = {}) =>
-      createApp(platform, {
-        store: new RedisAuthStore(await client(), { prefix: PREFIX }),
-        ...options,
-      });
+    const instance = async (options: Partial<AuthModuleOptions> = {}) => {
+      const store = new RedisAuthStore(await client(), { prefix: PREFIX });
+      const app = await createApp(platform, { store, ...options });
+      // Unavailable (503) until its subscription is confirmed by a first heartbeat.
+      await until(async () => store.available(), 'the subscription is confirmed');
+      return app;
+    };
     const get = (app: INestApplication, token: string) =>
       request(app.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
 
@@ -116,7 +198,8 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     async function revokedOnAIsRefusedByB(jti: string): Promise<void> {
       const exp = nowInSeconds() + 300;
       const token = await signToken({ sub: 'carol', jti, exp });
-      expect((await get(b, token)).status).toBe(200);
+      // (after a failover, B answers 503 until its subscription is confirmed again)
+      await until(async () => (await get(b, token)).status === 200, 'B accepts it');
       await a.get(AuthRevocation).revokeToken({ jti, exp, sub: 'carol' });
       await until(async () => (await get(b, token)).status === 401, 'B refuses it', 2_000);
       expectAuthFailure(await get(b, token), 'token_invalid', [REVOKED]);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster, type ClusterOptions, Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { until } from './failover-load.js';
 import { FAIL_FAST, freePort, launchRedis, stopRedis } from './redis-server.js';
 
@@ -29,6 +29,13 @@ export interface RedisClusterProcess {
   replicaOf(masterPort: number): Promise<number>;
   /** Whether the replica of `key`'s master holds `key` (replication is asynchronous). */
   replicaHas(key: string): Promise<boolean>;
+  /** The ports of the replicas that are up right now. */
+  replicas(): Promise<number[]>;
+  /**
+   * The port of the node that holds the subscriber connection of the Cluster client whose
+   * `redisOptions.connectionName` is `name` (`CLIENT LIST` on each node), once it has subscribed.
+   */
+  subscriberOf(name: string): Promise<number | undefined>;
   /** Kills a node (SIGKILL: a crash, as far as clients and the other nodes can tell). */
   kill(port: number): Promise<void>;
   /** Resolves once every live node says `cluster_state:ok` and every master's replica is in sync. */
@@ -163,7 +170,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
     replicaOf: async (masterPort) => {
       const all = await clusterNodes(anyLive());
       const master = all.find((n) => n.port === masterPort);
-      const replica = all.find((n) => n.masterId === master?.id);
+      const replica = all.find((n) => n.masterId === master?.id && !n.failed);
       if (!replica) throw new Error(`no replica of 127.0.0.1:${masterPort}`);
       return replica.port;
     },
@@ -182,6 +189,18 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
       } finally {
         client.disconnect();
       }
+    },
+    replicas: async () =>
+      (await clusterNodes(anyLive())).filter((n) => !n.master && !n.failed).map((n) => n.port),
+    subscriberOf: async (name) => {
+      for (const { port } of live()) {
+        const clients = (await ask<string>(port, 'CLIENT', 'LIST')).split('\n');
+        const ours = clients.find((line) =>
+          line.includes(` name=ioredis-cluster(subscriber):${name} `),
+        );
+        if (ours && !/ sub=0 /.test(ours)) return port;
+      }
+      return undefined;
     },
     kill: async (port) => {
       const node = nodes.get(port);
@@ -218,11 +237,18 @@ export const CLUSTER_FAIL_FAST: ClusterOptions = {
   redisOptions: FAIL_FAST,
 };
 
-/** An ioredis Cluster client with {@link CLUSTER_FAIL_FAST} options, once it is ready. */
+/**
+ * An ioredis Cluster client with {@link CLUSTER_FAIL_FAST} options (and `redisOptions`, e.g. a
+ * `connectionName`), once it is ready.
+ */
 export async function connectCluster(
   startupNodes: RedisClusterProcess['startupNodes'],
+  redisOptions: RedisOptions = {},
 ): Promise<Cluster> {
-  const client = new Cluster([...startupNodes], CLUSTER_FAIL_FAST);
+  const client = new Cluster([...startupNodes], {
+    ...CLUSTER_FAIL_FAST,
+    redisOptions: { ...CLUSTER_FAIL_FAST.redisOptions, ...redisOptions },
+  });
   // Tests kill nodes on purpose: the errors are expected, not unhandled events.
   client.on('error', () => undefined);
   client.on('node error', () => undefined);
