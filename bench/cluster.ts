@@ -21,9 +21,9 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import type { Adapter } from './app.js';
+import { adaptersOf, positive, readArgs, whole } from './cli.js';
 import { type NginxBalancer, startNginx } from './nginx.js';
-
-type Adapter = 'express' | 'fastify';
 
 interface ClusterOptions {
   readonly adapters: readonly Adapter[];
@@ -59,58 +59,24 @@ function print(line = ''): void {
 }
 
 function parseClusterArgs(argv: readonly string[]): ClusterOptions {
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
+  const args = readArgs(argv, {
+    quick: { type: 'boolean' },
+    adapter: { type: 'string' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
+    workers: { type: 'string' },
+    json: { type: 'string' },
+  });
+  return {
+    adapters: adaptersOf(args.adapter, ['express', 'fastify']),
+    duration: positive(args.duration, 'duration') ?? (args.quick === true ? 1 : 3),
+    rounds: whole(args.rounds, 'rounds') ?? 3,
+    connections: whole(args.connections, 'connections') ?? 50,
+    workers: whole(args.workers, 'workers') ?? 1,
+    json:
+      args.json === undefined ? join(ROOT, 'bench', 'results', 'cluster.json') : resolve(args.json),
   };
-  const positive = (v: string, flag: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number`);
-    return n;
-  };
-  let adapters: readonly Adapter[] = ['express', 'fastify'];
-  let quick = false;
-  let duration: number | undefined;
-  let rounds = 3;
-  let connections = 50;
-  let workers = 1;
-  let json = join(ROOT, 'bench', 'results', 'cluster.json');
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    switch (flag) {
-      case '--cluster':
-        break;
-      case '--quick':
-        quick = true;
-        break;
-      case '--adapter': {
-        const name = value(i++, flag);
-        if (name !== 'express' && name !== 'fastify')
-          throw new Error('--adapter is express or fastify');
-        adapters = [name];
-        break;
-      }
-      case '--duration':
-        duration = positive(value(i++, flag), flag);
-        break;
-      case '--rounds':
-        rounds = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--connections':
-        connections = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--workers':
-        workers = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--json':
-        json = resolve(value(i++, flag));
-        break;
-      default:
-        throw new Error(`--cluster: unknown option ${flag}`);
-    }
-  }
-  return { adapters, duration: duration ?? (quick ? 1 : 3), rounds, connections, workers, json };
 }
 
 /** Compiles the sample against the built library (dist/esm), as `npm run sample` does. */

@@ -70,9 +70,11 @@ import type { BenchMessage, BenchRequest } from './fixtures.js';
 import { type InProcessResult, measureInProcess } from './inprocess.js';
 import { type JwksServer, startJwksServer } from './jwks-server.js';
 import { median, pad, percent, print } from './numbers.js';
+import { runCluster } from './cluster.js';
+import { runLoad } from './load.js';
 import { runSample } from './sample-mode.js';
 import { hs256Tokens, rs256Issuer, TokenFeed, zipfTokens } from './token-pools.js';
-import { UsageError } from './usage-error.js';
+import { adaptersOf, positive, readArgs, UsageError, whole } from './cli.js';
 
 interface Options {
   readonly adapters: readonly Adapter[];
@@ -112,126 +114,63 @@ const FEED_RATE: Readonly<Record<FeedName, number>> = {
 const ZIPF_POPULATION = 100_000;
 const CACHE_ENTRIES = 10_000;
 
-function parseArgs(argv: readonly string[]): Options {
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  const positive = (v: string, flag: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number`);
-    return n;
-  };
-  let adapters: readonly Adapter[] | undefined;
-  let quick = false;
-  let json = join(ROOT, 'bench', 'results', 'latest.json');
-  let connections = 50;
-  let duration: number | undefined;
-  let cases: readonly CaseName[] = CASE_NAMES;
-  let rounds: number | undefined;
-  let pin = true;
-  let explain = false;
-  let autocannonOn = true;
-  let inProcess = true;
-  let blocks: number | undefined;
-  let blockSize: number | undefined;
-  let rate: number | undefined;
-  let profile = false;
-  let memory = false;
-  let count = 1_000_000;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    switch (flag) {
-      case '--quick':
-        quick = true;
-        break;
-      case '--adapter': {
-        const name = value(i++, flag);
-        if (name !== 'express' && name !== 'fastify')
-          throw new UsageError('--adapter is express or fastify');
-        adapters = [name];
-        break;
-      }
-      case '--json':
-        json = resolve(value(i++, flag));
-        break;
-      case '--connections':
-        connections = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--duration':
-        duration = positive(value(i++, flag), flag);
-        break;
-      case '--cases': {
-        const names = value(i++, flag).split(',');
-        for (const name of names) {
-          if (!(CASE_NAMES as readonly string[]).includes(name))
-            throw new UsageError(`unknown case ${name} (cases: ${CASE_NAMES.join(', ')})`);
-        }
-        cases = CASE_NAMES.filter(
-          (name) => name === 'open' || name === 'reference_cache' || names.includes(name),
-        );
-        break;
-      }
-      case '--rounds':
-        rounds = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--no-pin':
-        pin = false;
-        break;
-      case '--explain':
-        explain = true;
-        break;
-      case '--inprocess':
-        autocannonOn = false;
-        break;
-      case '--no-inprocess':
-        inProcess = false;
-        break;
-      case '--blocks':
-        blocks = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--block-size':
-        blockSize = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--rate':
-        rate = Math.round(positive(value(i++, flag), flag));
-        break;
-      case '--profile':
-        profile = true;
-        break;
-      case '--memory':
-        memory = true;
-        break;
-      case '--count':
-        count = Math.round(positive(value(i++, flag), flag));
-        break;
-      default:
-        throw new UsageError(`unknown option ${flag}`);
-    }
-  }
+function readOptions(argv: readonly string[]): Options {
+  const args = readArgs(argv, {
+    quick: { type: 'boolean' },
+    adapter: { type: 'string' },
+    json: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    cases: { type: 'string' },
+    rounds: { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    explain: { type: 'boolean' },
+    inprocess: { type: 'boolean' },
+    'no-inprocess': { type: 'boolean' },
+    blocks: { type: 'string' },
+    'block-size': { type: 'string' },
+    rate: { type: 'string' },
+    profile: { type: 'boolean' },
+    memory: { type: 'boolean' },
+    count: { type: 'string' },
+  });
+  const quick = args.quick === true;
+  const memory = args.memory === true;
+  const autocannonOn = args.inprocess !== true;
+  const inProcess = args['no-inprocess'] !== true;
   if (!autocannonOn && !inProcess)
     throw new UsageError('--inprocess and --no-inprocess leave nothing to measure');
-  duration ??= quick ? 1 : 3;
+  let cases: readonly CaseName[] = CASE_NAMES;
+  if (args.cases !== undefined) {
+    const names = args.cases.split(',');
+    for (const name of names) {
+      if (!(CASE_NAMES as readonly string[]).includes(name))
+        throw new UsageError(`unknown case ${name} (cases: ${CASE_NAMES.join(', ')})`);
+    }
+    cases = CASE_NAMES.filter(
+      (name) => name === 'open' || name === 'reference_cache' || names.includes(name),
+    );
+  }
   return {
-    adapters: adapters ?? (memory ? ['fastify'] : ADAPTERS),
+    adapters: adaptersOf(args.adapter, memory ? ['fastify'] : ADAPTERS),
     quick,
-    json,
-    connections,
-    duration,
+    json:
+      args.json === undefined ? join(ROOT, 'bench', 'results', 'latest.json') : resolve(args.json),
+    connections: whole(args.connections, 'connections') ?? 50,
+    duration: positive(args.duration, 'duration') ?? (quick ? 1 : 3),
     warmup: quick ? 1 : 3,
     cases,
-    rounds: rounds ?? (quick ? 1 : 3),
-    pin,
-    explain,
+    rounds: whole(args.rounds, 'rounds') ?? (quick ? 1 : 3),
+    pin: args['no-pin'] !== true,
+    explain: args.explain === true,
     autocannon: autocannonOn,
     inProcess,
-    blocks: blocks ?? (quick ? 6 : 20),
-    blockSize: blockSize ?? (quick ? 500 : 1000),
-    rate,
-    profile,
+    blocks: whole(args.blocks, 'blocks') ?? (quick ? 6 : 20),
+    blockSize: whole(args['block-size'], 'block-size') ?? (quick ? 500 : 1000),
+    rate: whole(args.rate, 'rate'),
+    profile: args.profile === true,
     memory,
-    count,
+    count: whole(args.count, 'count') ?? 1_000_000,
   };
 }
 
@@ -936,41 +875,18 @@ async function memoryCheck(options: Options): Promise<void> {
   }
 }
 
-/** Modes built in their own files, loaded only when asked for (they may not exist yet). */
-const DELEGATES: Readonly<Record<string, { file: string; run: string }>> = {
-  '--cluster': { file: './cluster.js', run: 'runCluster' },
-  '--load': { file: './load.js', run: 'runLoad' },
+/** The modes measured by their own modules. */
+const MODES: Readonly<Record<string, (argv: readonly string[]) => Promise<void>>> = {
+  '--sample': runSample,
+  '--cluster': runCluster,
+  '--load': runLoad,
 };
-
-/** Runs `--cluster` or `--load` from its module; exit code 2 while that module is not built. */
-async function delegate(flag: string, argv: readonly string[]): Promise<void> {
-  const { file, run } = DELEGATES[flag]!;
-  // A URL in a variable: tsc does not resolve it, so the build stays green without the module.
-  const url = new URL(file, import.meta.url).href;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (
-      code === 'ERR_MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes(fileURLToPath(url))
-    ) {
-      process.stderr.write(`bench: ${flag} is not built yet\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  await (module[run] as (argv: readonly string[]) => Promise<void>)(argv);
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const mode = argv.find((arg) => arg in DELEGATES || arg === '--sample');
-  const rest = argv.filter((arg) => arg !== mode);
-  if (mode === '--sample') return runSample(rest);
-  if (mode !== undefined) return delegate(mode, rest);
-  const options = parseArgs(argv);
+  const mode = argv.find((arg) => arg in MODES);
+  if (mode !== undefined) return MODES[mode]!(argv.filter((arg) => arg !== mode));
+  const options = readOptions(argv);
   if (options.memory) await memoryCheck(options);
   else await throughput(options);
 }

@@ -31,7 +31,7 @@ import { ADAPTERS } from './cases.js';
 import { placeProcesses } from './cpu-placement.js';
 import { basicAuthorization } from './fixtures.js';
 import { median, pad, percent, print } from './numbers.js';
-import { UsageError } from './usage-error.js';
+import { adaptersOf, positive, readArgs, whole } from './cli.js';
 
 /** The repository root: this file runs as dist/bench/sample-mode.js. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,44 +63,25 @@ interface SampleCase {
 }
 
 function parseSampleArgs(argv: readonly string[]): SampleOptions {
-  let quick = false;
-  let adapters: readonly Adapter[] = ADAPTERS;
-  let connections = 50;
-  let duration: number | undefined;
-  let rounds: number | undefined;
-  let pin = true;
-  let json = join(ROOT, 'bench', 'results', 'sample.json');
-  const number = (i: number, flag: string): number => {
-    const n = Number(argv[i + 1]);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--quick') quick = true;
-    else if (flag === '--no-pin') pin = false;
-    else if (flag === '--adapter') {
-      const name = argv[++i];
-      if (name !== 'express' && name !== 'fastify')
-        throw new UsageError('--adapter is express or fastify');
-      adapters = [name];
-    } else if (flag === '--connections') connections = Math.round(number(i++, flag));
-    else if (flag === '--duration') duration = number(i++, flag);
-    else if (flag === '--rounds') rounds = Math.round(number(i++, flag));
-    else if (flag === '--json') {
-      const file = argv[++i];
-      if (file === undefined) throw new UsageError('--json needs a value');
-      json = resolve(file);
-    } else throw new UsageError(`unknown option for --sample: ${flag}`);
-  }
+  const args = readArgs(argv, {
+    quick: { type: 'boolean' },
+    adapter: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    json: { type: 'string' },
+  });
+  const quick = args.quick === true;
   return {
-    adapters,
-    connections,
-    duration: duration ?? (quick ? 1 : 3),
+    adapters: adaptersOf(args.adapter, ADAPTERS),
+    connections: whole(args.connections, 'connections') ?? 50,
+    duration: positive(args.duration, 'duration') ?? (quick ? 1 : 3),
     warmup: quick ? 1 : 3,
-    rounds: rounds ?? (quick ? 1 : 3),
-    pin,
-    json,
+    rounds: whole(args.rounds, 'rounds') ?? (quick ? 1 : 3),
+    pin: args['no-pin'] !== true,
+    json:
+      args.json === undefined ? join(ROOT, 'bench', 'results', 'sample.json') : resolve(args.json),
   };
 }
 
