@@ -12,17 +12,28 @@
  *   --cases <a,b,...>       only these cases
  *   --runs <n>              measure everything n times in a row (default 1)
  *   --no-pin                leave CPU placement to the scheduler
+ *   --proxy                 the clients connect to nginx (bench/nginx.ts) in front of each server,
+ *                           nginx on the load generator's CPUs, with the production setting
+ *                           (docs/performance.md): multi_accept on, a new connection to the app per
+ *                           request (no upstream keepalive). Settings to compare:
+ *   --proxy-keepalive <n>   idle connections to the app nginx keeps for reuse (upstream keepalive,
+ *                           default 0: none)
+ *   --proxy-max-conns <n>   most connections nginx opens to the app (max_conns; beyond: 502)
+ *   --proxy-workers <n>     nginx worker processes (default 1)
+ *   --proxy-no-multi-accept nginx accepts one connection per event (its default)
  *
  * Fails (exit code 1 under `npm run bench`) when a case answers another status than its own, or
  * any request gets an error or a timeout (no answer within the timeout).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { type BenchMessage, basicAuthorization } from './fixtures.js';
+import { type NginxBalancer, startNginx } from './nginx.js';
 
 type Adapter = 'express' | 'fastify';
 const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
@@ -50,6 +61,16 @@ interface Options {
   readonly cases: readonly CaseName[];
   readonly runs: number;
   readonly pin: boolean;
+  /** nginx in front of the app; undefined: the clients connect to the app. */
+  readonly proxy: ProxyOptions | undefined;
+}
+
+/** The settings of nginx for `--proxy`. */
+interface ProxyOptions {
+  readonly keepalive: number;
+  readonly maxConns: number | undefined;
+  readonly workers: number;
+  readonly multiAccept: boolean;
 }
 
 /** One measured case. */
@@ -99,6 +120,11 @@ function parseArgs(argv: readonly string[]): Options {
   let cases: readonly CaseName[] = CASE_NAMES;
   let runs = 1;
   let pin = true;
+  let proxy = false;
+  let keepalive = 0;
+  let maxConns: number | undefined;
+  let workers = 1;
+  let multiAccept = true;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     switch (flag) {
@@ -135,11 +161,29 @@ function parseArgs(argv: readonly string[]): Options {
       case '--no-pin':
         pin = false;
         break;
+      case '--proxy':
+        proxy = true;
+        break;
+      case '--proxy-keepalive':
+        keepalive = Number(value(i++, flag));
+        if (!Number.isInteger(keepalive) || keepalive < 0)
+          throw new Error(`${flag} must be 0 (none) or a positive integer`);
+        break;
+      case '--proxy-max-conns':
+        maxConns = Math.round(positive(i++, flag));
+        break;
+      case '--proxy-workers':
+        workers = Math.round(positive(i++, flag));
+        break;
+      case '--proxy-no-multi-accept':
+        multiAccept = false;
+        break;
       default:
         throw new Error(`unknown option ${flag} (load mode)`);
     }
   }
-  return { adapters, connections, duration, timeout, cases, runs, pin };
+  const proxied = proxy ? { keepalive, maxConns, workers, multiAccept } : undefined;
+  return { adapters, connections, duration, timeout, cases, runs, pin, proxy: proxied };
 }
 
 /** A child process serving HTTP on 127.0.0.1, stopped by its PID. */
@@ -228,6 +272,61 @@ async function stopAndWait(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The CPUs other than the app's (the load generator's, and nginx's); undefined when not pinned. */
+function otherCpus(options: Options): string | undefined {
+  const last = cpus().length - 1;
+  if (!options.pin || last < 1) return undefined;
+  return last === 1 ? '0' : `0-${last - 1}`;
+}
+
+/** A free loopback port for nginx (the kernel's choice, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no TCP address')),
+      );
+    });
+  });
+}
+
+/**
+ * With `--proxy`, nginx in front of the app on 127.0.0.1:`appPort` (on the load generator's CPUs)
+ * for the duration of `body`; else `body` on the app directly.
+ */
+async function withTarget<T>(
+  appPort: number,
+  options: Options,
+  body: (target: Target) => Promise<T>,
+): Promise<T> {
+  const proxy = options.proxy;
+  if (proxy === undefined) return body({ port: appPort, appPort });
+  const cpuList = otherCpus(options);
+  const nginx: NginxBalancer = await startNginx({
+    port: await freePort(),
+    upstreams: [appPort],
+    readyPath: '/health',
+    workers: proxy.workers,
+    // Every client connection and as many to the app, per worker.
+    workerConnections: 2 * options.connections + 256,
+    multiAccept: proxy.multiAccept,
+    backlog: 4096,
+    keepalive: proxy.keepalive,
+    ...(proxy.maxConns === undefined ? {} : { maxConns: proxy.maxConns }),
+    ...(cpuList === undefined ? {} : { cpuList }),
+  });
+  try {
+    return await body({ port: Number(new URL(nginx.url).port), appPort });
+  } finally {
+    await nginx.stop();
+  }
+}
+
 /** The app (all its threads) on the last CPU, this process on the others, with Linux `taskset`. */
 function placeProcesses(pid: number, options: Options): string {
   const count = cpus().length;
@@ -238,7 +337,8 @@ function placeProcesses(pid: number, options: Options): string {
   const pin = (p: number, list: string): boolean =>
     spawnSync('taskset', ['-a', '-p', '-c', list, String(p)], { stdio: 'ignore' }).status === 0;
   if (!pin(pid, String(last)) || !pin(process.pid, others)) return 'not pinned (no taskset)';
-  return `app on CPU ${last}, load generator on CPU ${others}`;
+  const proxy = options.proxy === undefined ? '' : ' with nginx';
+  return `app on CPU ${last}, load generator${proxy} on CPU ${others}`;
 }
 
 /** An access token for bob from the sample's login route (`POST /auth/token`, Basic). */
@@ -335,7 +435,14 @@ function autocannonRun(
   });
 }
 
-async function measure(port: number, c: LoadCase, options: Options): Promise<Outcome> {
+/** Where the clients connect (`port`: the app's, or nginx's in front), and the app's own port. */
+interface Target {
+  readonly port: number;
+  readonly appPort: number;
+}
+
+async function measure(target: Target, c: LoadCase, options: Options): Promise<Outcome> {
+  const { port } = target;
   const probe = await fetch(`http://127.0.0.1:${port}${c.path}`, { headers: c.headers });
   await probe.arrayBuffer();
   if (probe.status !== c.status)
@@ -344,7 +451,7 @@ async function measure(port: number, c: LoadCase, options: Options): Promise<Out
   const before = listenDrops();
   let queued: number | undefined;
   const sampler = setInterval(() => {
-    const now = acceptQueue(port);
+    const now = acceptQueue(target.appPort);
     if (now !== undefined) queued = Math.max(queued ?? 0, now);
   }, 1000);
   let result: autocannon.Result;
@@ -407,7 +514,9 @@ async function runAdapter(adapter: Adapter, options: Options): Promise<Outcome[]
     const bare = await startBare();
     try {
       placeProcesses(bare.child.pid!, options);
-      outcomes.push(await measure(bare.port, BARE_CASE, options));
+      outcomes.push(
+        await withTarget(bare.port, options, (target) => measure(target, BARE_CASE, options)),
+      );
     } finally {
       await stopAndWait(bare.child);
     }
@@ -420,7 +529,9 @@ async function runAdapter(adapter: Adapter, options: Options): Promise<Outcome[]
       `${adapter}: sample pid ${sample.child.pid}; ${placeProcesses(sample.child.pid!, options)}`,
     );
     const cases = sampleCases(await bobToken(sample.port)).filter((c) => wanted.includes(c.name));
-    for (const c of cases) outcomes.push(await measure(sample.port, c, options));
+    await withTarget(sample.port, options, async (target) => {
+      for (const c of cases) outcomes.push(await measure(target, c, options));
+    });
   } finally {
     await stopAndWait(sample.child);
   }
@@ -439,6 +550,12 @@ export async function runLoad(argv: readonly string[]): Promise<void> {
       `(after a 2 s warm-up with 50), autocannon timeout ${options.timeout} s; ` +
       `Node ${process.version}, ${cpus().length} CPUs`,
   );
+  const proxy = options.proxy;
+  if (proxy !== undefined)
+    print(
+      `through nginx: ${proxy.workers} worker(s), upstream keepalive ${proxy.keepalive}, ` +
+        `max_conns ${proxy.maxConns ?? 'none'}, multi_accept ${proxy.multiAccept ? 'on' : 'off'}`,
+    );
   const cases = [BARE_CASE, ...sampleCases('')];
   const failed: string[] = [];
   for (let run = 1; run <= options.runs; run++) {

@@ -24,6 +24,21 @@ export interface NginxOptions {
   readonly workers?: number;
   /** A path that answers 200 once the instances are up; polled until nginx serves it. */
   readonly readyPath: string;
+  /** Connections per worker, client and upstream ones together (default 1024). */
+  readonly workerConnections?: number;
+  /** `multi_accept on`: a worker accepts every pending connection per event (default off). */
+  readonly multiAccept?: boolean;
+  /** Listen backlog of nginx's socket (default nginx's own, 511 on Linux). */
+  readonly backlog?: number;
+  /**
+   * Idle connections to the instances each worker keeps for reuse (upstream `keepalive`, default
+   * 64); 0: none, a new connection per request.
+   */
+  readonly keepalive?: number;
+  /** Most connections to each instance per worker (`max_conns`); beyond it nginx answers 502. */
+  readonly maxConns?: number;
+  /** CPUs for nginx, master and workers (`taskset -c` list, e.g. `0`); default: not pinned. */
+  readonly cpuList?: string;
 }
 
 /** A running nginx. */
@@ -41,12 +56,20 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** The configuration: every path under `dir`, nothing under /var or /etc. */
 function configuration(dir: string, options: NginxOptions): string {
-  const servers = options.upstreams.map((port) => `    server 127.0.0.1:${port};`).join('\n');
+  const limit = options.maxConns === undefined ? '' : ` max_conns=${options.maxConns}`;
+  const servers = options.upstreams
+    .map((port) => `    server 127.0.0.1:${port}${limit};`)
+    .join('\n');
+  const multiAccept = options.multiAccept === true ? ' multi_accept on;' : '';
+  const idle = options.keepalive ?? 64;
+  const keepalive = idle === 0 ? '' : `    keepalive ${idle};\n`;
+  const backlog = options.backlog === undefined ? '' : ` backlog=${options.backlog}`;
   return `daemon off;
 worker_processes ${options.workers ?? 1};
+worker_rlimit_nofile ${2 * (options.workerConnections ?? 1024) + 64};
 pid ${dir}/nginx.pid;
 error_log stderr warn;
-events { worker_connections 1024; }
+events { worker_connections ${options.workerConnections ?? 1024};${multiAccept} }
 http {
   access_log off;
   client_body_temp_path ${dir}/client_body;
@@ -56,10 +79,9 @@ http {
   scgi_temp_path ${dir}/scgi;
   upstream instances {
 ${servers}
-    keepalive 64;
-  }
+${keepalive}  }
   server {
-    listen 127.0.0.1:${options.port};
+    listen 127.0.0.1:${options.port}${backlog};
     location / {
       proxy_pass http://instances;
       proxy_http_version 1.1;
@@ -94,7 +116,13 @@ export async function startNginx(options: NginxOptions): Promise<NginxBalancer> 
   await writeFile(conf, configuration(dir, options));
   const binary = process.env['NGINX'] ?? '/usr/sbin/nginx';
   // -e: the log of the start-up, before the configuration is read (else /var/log/nginx/error.log).
-  const child = spawn(binary, ['-e', 'stderr', '-p', dir, '-c', conf], {
+  const args = ['-e', 'stderr', '-p', dir, '-c', conf];
+  // taskset runs nginx in its own process (exec): the PID stays nginx's master.
+  const [command, commandArgs] =
+    options.cpuList === undefined
+      ? [binary, args]
+      : ['taskset', ['-c', options.cpuList, binary, ...args]];
+  const child = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
