@@ -15,7 +15,7 @@
  *   --workers <n>        nginx worker processes (default 1)
  *   --json <file>        where the results go (default bench/results/cluster.json)
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import type { Adapter } from './app.js';
 import { adaptersOf, positive, readArgs, whole } from './cli.js';
+import { buildSample } from './sample-build.js';
 import { type NginxBalancer, startNginx } from './nginx.js';
 
 interface ClusterOptions {
@@ -77,15 +78,6 @@ function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     json:
       args.json === undefined ? join(ROOT, 'bench', 'results', 'cluster.json') : resolve(args.json),
   };
-}
-
-/** Compiles the sample against the built library (dist/esm), as `npm run sample` does. */
-function buildSample(): void {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'sample', 'tsconfig.json')], {
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error('the sample does not compile');
 }
 
 /** redis-server on 127.0.0.1:`port`, without persistence, once it accepts connections. */

@@ -26,16 +26,18 @@
  * any request gets an error or a timeout (no answer within the timeout).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import type { Adapter } from './app.js';
+import { adaptersOf, positive, readArgs, UsageError, whole } from './cli.js';
 import { type BenchMessage, basicAuthorization } from './fixtures.js';
 import { type NginxBalancer, startNginx } from './nginx.js';
+import { buildSample, SAMPLE_MAIN } from './sample-build.js';
 
-type Adapter = 'express' | 'fastify';
 const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
 
 const CASE_NAMES = ['bare_http', 'health', 'me_bearer', 'unauthorized', 'catalog_basic'] as const;
@@ -94,7 +96,6 @@ interface Outcome {
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** The repository root: this file runs as dist/bench/load.js. */
 const ROOT = resolve(BENCH_DIR, '..', '..');
-const SAMPLE_MAIN = join(ROOT, 'dist', 'sample', 'src', 'main.js');
 const BARE_SERVER = join(BENCH_DIR, 'bare-http-server.js');
 const START_TIMEOUT_MS = 30_000;
 
@@ -103,87 +104,51 @@ function print(line = ''): void {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  const positive = (i: number, flag: string): number => {
-    const n = Number(value(i, flag));
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number`);
-    return n;
-  };
-  let adapters = ADAPTERS;
-  let connections = 1000;
-  let duration = 10;
-  let timeout = 10;
+  const args = readArgs(argv, {
+    adapter: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    timeout: { type: 'string' },
+    cases: { type: 'string' },
+    runs: { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    proxy: { type: 'boolean' },
+    'proxy-keepalive': { type: 'string' },
+    'proxy-max-conns': { type: 'string' },
+    'proxy-workers': { type: 'string' },
+    'proxy-no-multi-accept': { type: 'boolean' },
+  });
   let cases: readonly CaseName[] = CASE_NAMES;
-  let runs = 1;
-  let pin = true;
-  let proxy = false;
-  let keepalive = 0;
-  let maxConns: number | undefined;
-  let workers = 1;
-  let multiAccept = true;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    switch (flag) {
-      case '--load':
-        break; // the flag that chose this mode in run.ts
-      case '--adapter': {
-        const name = value(i++, flag);
-        const found = ADAPTERS.find((a) => a === name);
-        if (!found) throw new Error('--adapter is express or fastify');
-        adapters = [found];
-        break;
-      }
-      case '--connections':
-        connections = Math.round(positive(i++, flag));
-        break;
-      case '--duration':
-        duration = positive(i++, flag);
-        break;
-      case '--timeout':
-        timeout = positive(i++, flag);
-        break;
-      case '--cases': {
-        const names = value(i++, flag).split(',');
-        for (const name of names) {
-          if (!(CASE_NAMES as readonly string[]).includes(name))
-            throw new Error(`unknown case ${name} (cases: ${CASE_NAMES.join(', ')})`);
-        }
-        cases = CASE_NAMES.filter((name) => names.includes(name));
-        break;
-      }
-      case '--runs':
-        runs = Math.round(positive(i++, flag));
-        break;
-      case '--no-pin':
-        pin = false;
-        break;
-      case '--proxy':
-        proxy = true;
-        break;
-      case '--proxy-keepalive':
-        keepalive = Number(value(i++, flag));
-        if (!Number.isInteger(keepalive) || keepalive < 0)
-          throw new Error(`${flag} must be 0 (none) or a positive integer`);
-        break;
-      case '--proxy-max-conns':
-        maxConns = Math.round(positive(i++, flag));
-        break;
-      case '--proxy-workers':
-        workers = Math.round(positive(i++, flag));
-        break;
-      case '--proxy-no-multi-accept':
-        multiAccept = false;
-        break;
-      default:
-        throw new Error(`unknown option ${flag} (load mode)`);
+  if (args.cases !== undefined) {
+    const names = args.cases.split(',');
+    for (const name of names) {
+      if (!(CASE_NAMES as readonly string[]).includes(name))
+        throw new UsageError(`unknown case ${name} (cases: ${CASE_NAMES.join(', ')})`);
     }
+    cases = CASE_NAMES.filter((name) => names.includes(name));
   }
-  const proxied = proxy ? { keepalive, maxConns, workers, multiAccept } : undefined;
-  return { adapters, connections, duration, timeout, cases, runs, pin, proxy: proxied };
+  const keepalive = Number(args['proxy-keepalive'] ?? 0);
+  if (!Number.isInteger(keepalive) || keepalive < 0)
+    throw new UsageError('--proxy-keepalive must be 0 (none) or a positive integer');
+  const proxy: ProxyOptions | undefined =
+    args.proxy === true
+      ? {
+          keepalive,
+          maxConns: whole(args['proxy-max-conns'], 'proxy-max-conns'),
+          workers: whole(args['proxy-workers'], 'proxy-workers') ?? 1,
+          multiAccept: args['proxy-no-multi-accept'] !== true,
+        }
+      : undefined;
+  return {
+    adapters: adaptersOf(args.adapter, ADAPTERS),
+    connections: whole(args.connections, 'connections') ?? 1000,
+    duration: positive(args.duration, 'duration') ?? 10,
+    timeout: positive(args.timeout, 'timeout') ?? 10,
+    cases,
+    runs: whole(args.runs, 'runs') ?? 1,
+    pin: args['no-pin'] !== true,
+    proxy,
+  };
 }
 
 /** A child process serving HTTP on 127.0.0.1, stopped by its PID. */
@@ -210,8 +175,6 @@ function waitForPort(child: ChildProcess, what: string, found: Promise<number>):
 
 /** The built sample on a free port, its banner read from stdout for the port. */
 async function startSample(adapter: Adapter): Promise<Server> {
-  if (!existsSync(SAMPLE_MAIN))
-    throw new Error(`${SAMPLE_MAIN} is missing: run npx tsc -p sample/tsconfig.json first`);
   const child = fork(SAMPLE_MAIN, [], {
     cwd: ROOT,
     env: { ...process.env, ADAPTER: adapter, SAMPLE_DB: ':memory:', HOST: '127.0.0.1', PORT: '0' },
@@ -545,6 +508,7 @@ async function runAdapter(adapter: Adapter, options: Options): Promise<Outcome[]
  */
 export async function runLoad(argv: readonly string[]): Promise<void> {
   const options = parseArgs(argv);
+  buildSample();
   print(
     `nest-http-auth load: ${options.connections} connections, ${options.duration} s per case ` +
       `(after a 2 s warm-up with 50), autocannon timeout ${options.timeout} s; ` +

@@ -18,7 +18,7 @@
  *   --json <file>           where the results go (default bench/results/sample.json):
  *                           `{ "<adapter>": { "<case>": { rps, ratio, spread: [min, max] } } }`
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -32,10 +32,10 @@ import { placeProcesses } from './cpu-placement.js';
 import { basicAuthorization } from './fixtures.js';
 import { median, pad, percent, print } from './numbers.js';
 import { adaptersOf, positive, readArgs, whole } from './cli.js';
+import { buildSample, SAMPLE_MAIN } from './sample-build.js';
 
 /** The repository root: this file runs as dist/bench/sample-mode.js. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SAMPLE_MAIN = join(ROOT, 'dist', 'sample', 'src', 'main.js');
 /** The sample's seeded credentials (sample/README.md, "Seeded data"). */
 const BOB = { username: 'bob', password: 'builder£42' } as const;
 const SAMPLE_API_KEY = 'ak_demo_7Hq2xR9pLm4vT8wZ';
@@ -258,16 +258,6 @@ async function rate(
       `sample ${c.name}: ${wrong} of ${result.requests.total} requests did not answer ${c.status} (${JSON.stringify(result.statusCodeStats)})`,
     );
   return result.requests.average;
-}
-
-/** Builds the sample with the project's TypeScript (the library is built by `npm run bench`). */
-function buildSample(): void {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'sample', 'tsconfig.json')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error('tsc -p sample/tsconfig.json failed');
 }
 
 /** The `--sample` mode: see the header comment. */
