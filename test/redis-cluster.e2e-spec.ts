@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
 import request from 'supertest';
-import { AuthRevocation, type AuthModuleOptions, RedisAuthStore } from '../lib/index.js';
+import { AuthRevocation, RedisAuthStore } from '../lib/index.js';
 import { revokedTokenKey } from '../lib/stores/store-keys.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { expectFailClosedFailover, startLoad, until } from './support/failover-load.js';
 import { bearer } from './support/http.js';
+import { REVOKED, storeInstances } from './support/store-instances.js';
 import {
   connectCluster,
   type RedisClusterProcess,
@@ -18,8 +19,6 @@ import {
 jest.setTimeout(60_000);
 
 const PREFIX = 'cluster:';
-const REVOKED =
-  'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"';
 
 let cluster: RedisClusterProcess;
 const clients: Cluster[] = [];
@@ -184,27 +183,12 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     let b: INestApplication;
     /** Verifies on every request (no cache): each one reads the store. */
     let uncached: INestApplication;
-    const instance = async (options: Partial<AuthModuleOptions> = {}) => {
-      const store = new RedisAuthStore(await client(), { prefix: PREFIX });
-      const app = await createApp(platform, { store, ...options });
-      // Unavailable (503) until its subscription is confirmed by a first heartbeat.
-      await until(async () => store.available(), 'the subscription is confirmed');
-      return app;
-    };
-    const get = (app: INestApplication, token: string) =>
-      request(app.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
-
-    /** B refuses a token that A revokes, though B had verified and cached it. */
-    async function revokedOnAIsRefusedByB(jti: string): Promise<void> {
-      const exp = nowInSeconds() + 300;
-      const token = await signToken({ sub: 'carol', jti, exp });
-      // (after a failover, B answers 503 until its subscription is confirmed again)
-      await until(async () => (await get(b, token)).status === 200, 'B accepts it');
-      await a.get(AuthRevocation).revokeToken({ jti, exp, sub: 'carol' });
-      await until(async () => (await get(b, token)).status === 401, 'B refuses it', 2_000);
-      expectAuthFailure(await get(b, token), 'token_invalid', [REVOKED]);
-      expect(await b.get(AuthRevocation).isTokenRevoked(jti)).toBe(true);
-    }
+    const {
+      instance,
+      get,
+      revokedOnAIsRefusedByB: refusedByB,
+    } = storeInstances(platform, PREFIX, () => client());
+    const revokedOnAIsRefusedByB = (jti: string) => refusedByB(a, b, jti);
 
     beforeAll(async () => {
       [a, b, uncached] = [await instance(), await instance(), await instance({ cache: false })];

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import request from 'supertest';
-import { AuthRevocation, type AuthModuleOptions, RedisAuthStore } from '../lib/index.js';
+import { AuthRevocation } from '../lib/index.js';
 import { revokedTokenKey } from '../lib/stores/store-keys.js';
-import { createApp, type Platform } from './fixtures/test-app.js';
+import type { Platform } from './fixtures/test-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
 import { expectAuthFailure } from './support/expectations.js';
 import { expectFailClosedFailover, until } from './support/failover-load.js';
-import { bearer } from './support/http.js';
+import { REVOKED, storeInstances } from './support/store-instances.js';
 import {
   connectSentinel,
   type RedisSentinelProcess,
@@ -18,8 +17,6 @@ import {
 jest.setTimeout(60_000);
 
 const PREFIX = 'sentinel:';
-const REVOKED =
-  'Bearer realm="api", error="invalid_token", error_description="The access token was revoked"';
 
 describe.each<[Platform]>([['express'], ['fastify']])(
   'module instances on Redis Sentinel (1 master, 1 replica, 3 sentinels) (%s)',
@@ -30,28 +27,16 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     let b: INestApplication;
     /** Verifies on every request (no cache): each one reads the store. */
     let uncached: INestApplication;
-    const instance = async (options: Partial<AuthModuleOptions> = {}) => {
+    const {
+      instance,
+      get,
+      revokedOnAIsRefusedByB: refusedByB,
+    } = storeInstances(platform, PREFIX, async () => {
       const client = await connectSentinel(sentinel.sentinels);
       clients.push(client);
-      const store = new RedisAuthStore(client, { prefix: PREFIX });
-      const app = await createApp(platform, { store, ...options });
-      // Unavailable (503) until its subscription is confirmed by a first heartbeat.
-      await until(async () => store.available(), 'the subscription is confirmed');
-      return app;
-    };
-    const get = (app: INestApplication, token: string) =>
-      request(app.getHttpServer()).get('/bearer').set('Authorization', bearer(token));
-
-    /** B refuses a token that A revokes, though B had verified and cached it. */
-    async function revokedOnAIsRefusedByB(jti: string): Promise<void> {
-      const exp = nowInSeconds() + 300;
-      const token = await signToken({ sub: 'carol', jti, exp });
-      // (after a failover, B answers 503 until its subscription is confirmed again)
-      await until(async () => (await get(b, token)).status === 200, 'B accepts it');
-      await a.get(AuthRevocation).revokeToken({ jti, exp, sub: 'carol' });
-      await until(async () => (await get(b, token)).status === 401, 'B refuses it', 2_000);
-      expectAuthFailure(await get(b, token), 'token_invalid', [REVOKED]);
-    }
+      return client;
+    });
+    const revokedOnAIsRefusedByB = (jti: string) => refusedByB(a, b, jti);
 
     beforeAll(async () => {
       sentinel = await startRedisSentinel();
