@@ -10,6 +10,20 @@ export class UsageError extends Error {}
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * The options every throughput mode takes: `--quick`, `--adapter <name>`, `--connections <n>`,
+ * `--duration <s>`, `--rounds <n>`, `--no-pin`, `--json <file>`. A mode spreads them into its own.
+ */
+export const COMMON_OPTIONS = {
+  quick: { type: 'boolean' },
+  adapter: { type: 'string' },
+  connections: { type: 'string' },
+  duration: { type: 'string' },
+  rounds: { type: 'string' },
+  'no-pin': { type: 'boolean' },
+  json: { type: 'string' },
+} as const;
+
 /** The options of a mode's command line, by name (`--no-pin` is `'no-pin'`). */
 export function readArgs<const T extends OptionsConfig>(
   argv: readonly string[],

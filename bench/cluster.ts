@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import type { Adapter } from './app.js';
-import { adaptersOf, positive, readArgs, whole } from './cli.js';
+import { adaptersOf, COMMON_OPTIONS, positive, readArgs, whole } from './cli.js';
 import { buildSample } from './sample-build.js';
 import { type NginxBalancer, startNginx } from './nginx.js';
 
@@ -61,13 +61,8 @@ function print(line = ''): void {
 
 function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   const args = readArgs(argv, {
-    quick: { type: 'boolean' },
-    adapter: { type: 'string' },
-    duration: { type: 'string' },
-    rounds: { type: 'string' },
-    connections: { type: 'string' },
+    ...COMMON_OPTIONS,
     workers: { type: 'string' },
-    json: { type: 'string' },
   });
   return {
     adapters: adaptersOf(args.adapter, ['express', 'fastify']),

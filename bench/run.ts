@@ -74,7 +74,7 @@ import { runCluster } from './cluster.js';
 import { runLoad } from './load.js';
 import { runSample } from './sample-mode.js';
 import { hs256Tokens, rs256Issuer, TokenFeed, zipfTokens } from './token-pools.js';
-import { adaptersOf, positive, readArgs, UsageError, whole } from './cli.js';
+import { adaptersOf, COMMON_OPTIONS, positive, readArgs, UsageError, whole } from './cli.js';
 
 interface Options {
   readonly adapters: readonly Adapter[];
@@ -116,14 +116,8 @@ const CACHE_ENTRIES = 10_000;
 
 function readOptions(argv: readonly string[]): Options {
   const args = readArgs(argv, {
-    quick: { type: 'boolean' },
-    adapter: { type: 'string' },
-    json: { type: 'string' },
-    connections: { type: 'string' },
-    duration: { type: 'string' },
+    ...COMMON_OPTIONS,
     cases: { type: 'string' },
-    rounds: { type: 'string' },
-    'no-pin': { type: 'boolean' },
     explain: { type: 'boolean' },
     inprocess: { type: 'boolean' },
     'no-inprocess': { type: 'boolean' },

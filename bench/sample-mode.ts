@@ -31,7 +31,7 @@ import { ADAPTERS } from './cases.js';
 import { placeProcesses } from './cpu-placement.js';
 import { basicAuthorization } from './fixtures.js';
 import { median, pad, percent, print } from './numbers.js';
-import { adaptersOf, positive, readArgs, whole } from './cli.js';
+import { adaptersOf, COMMON_OPTIONS, positive, readArgs, whole } from './cli.js';
 import { buildSample, SAMPLE_MAIN } from './sample-build.js';
 
 /** The repository root: this file runs as dist/bench/sample-mode.js. */
@@ -64,13 +64,7 @@ interface SampleCase {
 
 function parseSampleArgs(argv: readonly string[]): SampleOptions {
   const args = readArgs(argv, {
-    quick: { type: 'boolean' },
-    adapter: { type: 'string' },
-    connections: { type: 'string' },
-    duration: { type: 'string' },
-    rounds: { type: 'string' },
-    'no-pin': { type: 'boolean' },
-    json: { type: 'string' },
+    ...COMMON_OPTIONS,
   });
   const quick = args.quick === true;
   return {
