@@ -111,6 +111,18 @@ function corsOrigin(env: Environment): string | undefined {
   return origin;
 }
 
+/** An absolute http(s) URL without user name, password, query or fragment. */
+function isPlainHttpUrl(raw: string): boolean {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  return (
+    (url?.protocol === 'http:' || url?.protocol === 'https:') &&
+    url.username === '' &&
+    url.password === '' &&
+    !raw.includes('?') &&
+    !raw.includes('#')
+  );
+}
+
 /**
  * The sample's external base URL (`PUBLIC_URL`), its resource identifier (RFC 9728): an absolute
  * http(s) URL without query, fragment or credentials; a trailing slash is dropped. Default
@@ -123,14 +135,7 @@ function publicUrl(env: Environment, host: string, port: number): string {
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   }
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  const ok =
-    (url?.protocol === 'http:' || url?.protocol === 'https:') &&
-    url.username === '' &&
-    url.password === '' &&
-    !raw.includes('?') &&
-    !raw.includes('#');
-  if (!ok)
+  if (!isPlainHttpUrl(raw))
     throw new ConfigError(
       `PUBLIC_URL must be an absolute http or https URL without user name, query or fragment, e.g. https://api.example.com (got ${shown(raw)})`,
     );
@@ -141,14 +146,7 @@ function publicUrl(env: Environment, host: string, port: number): string {
 function oidcIssuer(env: Environment): string | undefined {
   const raw = read(env, 'OIDC_ISSUER');
   if (raw === undefined) return undefined;
-  const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  const ok =
-    (url?.protocol === 'http:' || url?.protocol === 'https:') &&
-    url.username === '' &&
-    url.password === '' &&
-    !raw.includes('?') &&
-    !raw.includes('#');
-  if (!ok)
+  if (!isPlainHttpUrl(raw))
     throw new ConfigError(
       `OIDC_ISSUER must be an issuer identifier, an absolute http or https URL without user name, query or fragment, e.g. http://127.0.0.1:3001 (got ${shown(raw)})`,
     );
