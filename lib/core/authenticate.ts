@@ -16,11 +16,16 @@ export interface Verifier {
    * without I/O; `undefined` sends the credential to {@link verify}.
    */
   recall(scheme: AuthScheme, material: string): Verdict | undefined;
-  /** Verifies credentials found by the scheme's `read()`. */
+  /**
+   * Verifies credentials found by the scheme's `read()`.
+   * @param material the credential as sent, when the scheme said it (`AuthScheme.credential`): what
+   * a verdict is remembered under; `undefined`: the verification is not remembered
+   */
   verify(
     scheme: AuthScheme,
     credentials: unknown,
     request: PlatformRequest,
+    material: string | undefined,
   ): Promise<AuthPrincipal>;
 }
 
@@ -136,7 +141,12 @@ function settleOne(
       : Promise.reject(verdict.error);
   }
   return verifier
-    .verify(scheme, credentialsOf(scheme, sight, request), request)
+    .verify(
+      scheme,
+      credentialsOf(scheme, sight, request),
+      request,
+      typeof sight === 'string' ? sight : undefined,
+    )
     .then((principal) => authContext(plan, scheme, principal));
 }
 
@@ -159,7 +169,15 @@ function settleGroup(
     return groupContext(plan, group, remembered);
   }
   const credentials = sights.map((sight, i) => credentialsOf(group[i]!, sight!, request));
-  const outcomes = group.map((scheme, i) => verifier.verify(scheme, credentials[i], request));
+  const outcomes = group.map((scheme, i) => {
+    const sight = sights[i];
+    return verifier.verify(
+      scheme,
+      credentials[i],
+      request,
+      typeof sight === 'string' ? sight : undefined,
+    );
+  });
   return Promise.allSettled(outcomes).then((settled) => {
     const principals: AuthPrincipal[] = [];
     for (const outcome of settled) {

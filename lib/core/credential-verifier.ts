@@ -43,10 +43,15 @@ export class CredentialVerifier implements Verifier {
     return verdict?.error !== undefined && this.config.throttle ? undefined : verdict;
   }
 
+  /**
+   * Verifies a scheme's credentials, remembering the verdict under `material` (the credential as
+   * sent, which `authenticate()` already read: not read again here).
+   */
   verify(
     scheme: AuthScheme,
     credentials: unknown,
     request: PlatformRequest,
+    material: string | undefined,
   ): Promise<AuthPrincipal> {
     const { throttle, store } = this.config;
     if (store.available?.() === false) {
@@ -60,9 +65,8 @@ export class CredentialVerifier implements Verifier {
       await throttle!.succeeded(attempt);
       return principal;
     };
-    const material = this.cache.enabled ? scheme.credential?.(request) : undefined;
     const result =
-      typeof material !== 'string'
+      material === undefined || !this.cache.enabled
         ? verify()
         : this.cache.settle(
             this.cache.keyOf(scheme.name, material),
