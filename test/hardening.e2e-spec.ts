@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { type INestApplication, Logger, type LoggerService } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import request from 'supertest';
 import { AuthRevocation, MemoryAuthStore, type PlatformRequest } from '../lib/index.js';
 import { USERS, validateUser } from './fixtures/credentials.js';
@@ -7,6 +7,7 @@ import { createApp, type Platform } from './fixtures/test-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
 import { expectAuthFailure, problemBody } from './support/expectations.js';
 import { basic, bearer, challenges } from './support/http.js';
+import { CapturingLogger } from './support/jwt-verifier.js';
 
 /** Each test names its own client (header `X-Test-Client`), so that counters do not mix. */
 function clientKey(req: PlatformRequest): string {
@@ -34,20 +35,6 @@ class SwitchableStore extends MemoryAuthStore {
   }
   override get(key: string) {
     return this.guard(() => super.get(key));
-  }
-}
-
-/** Records every log line. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  error(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  warn(message: unknown): void {
-    this.lines.push(String(message));
   }
 }
 
