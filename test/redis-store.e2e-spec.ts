@@ -111,4 +111,30 @@ describe('RedisAuthStore on a real redis-server', () => {
       logged.mockRestore();
     }
   }, 30_000);
+
+  it('close() during an outage ends its subscriber connection (no reconnecting forever, so a graceful shutdown can exit)', async () => {
+    const own = await startRedis();
+    const client = await connect(own.url);
+    const duplicate = jest.spyOn(client, 'duplicate');
+    const store = new RedisAuthStore(client, { prefix: 'close:' });
+    try {
+      const off = store.onInvalidation(() => undefined);
+      await until(async () => store.available(), 'the subscription is confirmed');
+      const subscriber = duplicate.mock.results[0]!.value as Redis;
+      await own.kill();
+      let attempts = 0;
+      subscriber.on('connecting', () => attempts++);
+      const sleep = () => new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep();
+      expect(attempts).toBeGreaterThan(0); // it retries every 100 ms meanwhile...
+      off();
+      await store.close();
+      attempts = 0;
+      await sleep();
+      expect(attempts).toBe(0); // ...and no more once the store is closed
+    } finally {
+      client.disconnect();
+      await own.kill();
+    }
+  });
 });

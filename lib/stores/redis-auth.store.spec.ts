@@ -15,6 +15,7 @@ function fakeClient(isCluster: boolean) {
     subscribe: () => Promise.resolve(1),
     on: () => subscriber,
     quit: () => Promise.resolve('OK'),
+    disconnect: () => undefined,
   };
   const client: RedisClientLike = {
     status: 'ready',
@@ -81,7 +82,13 @@ function fakeRedis(isCluster = false) {
   const emit = (event: string, ...args: string[]) => {
     for (const handler of handlers.get(event) ?? []) handler(...args);
   };
-  const state = { connected: true, deaf: false, channels: new Set<string>(), quit: false };
+  const state = {
+    connected: true,
+    deaf: false,
+    channels: new Set<string>(),
+    quit: false,
+    disconnected: false,
+  };
   const published: [string, string][] = [];
   const connection = { status: 'ready' };
   const internals = { getInstance: () => connection };
@@ -99,14 +106,22 @@ function fakeRedis(isCluster = false) {
       return subscriber;
     },
     quit: () => {
+      // ioredis (offline queue off) cannot send QUIT while reconnecting.
+      if (!state.connected) return Promise.reject(new Error("Stream isn't writeable"));
       state.quit = true;
       return Promise.resolve('OK');
     },
+    disconnect: () => {
+      state.disconnected = true;
+    },
     ...(isCluster ? { subscriber: internals } : {}),
   } as RedisSubscriberLike;
+  const mainClose = new Set<() => void>();
   const client: RedisClientLike = {
     status: 'ready',
     isCluster,
+    on: (_event, listener) => mainClose.add(listener),
+    off: (_event, listener) => mainClose.delete(listener),
     call: (command, ...args) => {
       if (command === 'PUBLISH') {
         const [channel, message] = args.map(String) as [string, string];
@@ -129,6 +144,8 @@ function fakeRedis(isCluster = false) {
       state.channels.clear();
       emit('close');
     },
+    /** The main connection's listeners for `close`. */
+    mainClose,
     /** The subscriber connection is back (the store then resubscribes itself). */
     reconnect() {
       state.connected = true;
@@ -288,6 +305,56 @@ describe('RedisAuthStore: invalidations fail closed (heartbeat on the channel)',
     expect(told).toEqual([undefined, undefined, undefined]);
     expect(logged).not.toHaveBeenCalled();
     await store.close();
+  });
+
+  it('a Redis restart closes both connections in either order: the subscriber first, then the main one → nothing logged by the store', async () => {
+    const redis = fakeRedis();
+    const { store, told } = await listening(redis);
+    await settle();
+    const main = redis.client as { status: string };
+    redis.drop();
+    // A request in between sees the subscription lost while the main connection still looks up.
+    expect(store.available()).toBe(false);
+    main.status = 'reconnecting';
+    for (const listener of redis.mainClose) listener();
+    await jest.advanceTimersByTimeAsync(2000);
+    // The main connection is back first; the subscriber is still reconnecting at this heartbeat.
+    main.status = 'ready';
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(store.available()).toBe(false);
+    redis.reconnect();
+    await settle();
+    expect(store.available()).toBe(true);
+    expect(told).toEqual([undefined, undefined]);
+    expect(logged).not.toHaveBeenCalled();
+    await store.close();
+    expect(redis.mainClose.size).toBe(0);
+  });
+
+  it('a subscriber connection closed for less than a second (Redis restarted fast) is not logged, though requests saw it', async () => {
+    const redis = fakeRedis();
+    const { store } = await listening(redis);
+    await settle();
+    await jest.advanceTimersByTimeAsync(900);
+    redis.drop();
+    expect(store.available()).toBe(false);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(store.available()).toBe(false);
+    redis.reconnect();
+    await settle();
+    expect(store.available()).toBe(true);
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(logged).not.toHaveBeenCalled();
+    await store.close();
+  });
+
+  it('close() while Redis is down disconnects the subscriber (QUIT cannot be sent, and ioredis would reconnect it forever)', async () => {
+    const redis = fakeRedis();
+    const { store } = await listening(redis);
+    await settle();
+    redis.drop();
+    await store.close();
+    expect(redis.state).toMatchObject({ quit: false, disconnected: true });
   });
 
   it('close() stops the heartbeat and quits the subscriber; its timer never keeps the process alive', async () => {

@@ -20,6 +20,13 @@ export interface RedisClientLike {
    * itself when its node fails).
    */
   duplicate(override?: { autoResubscribe?: boolean } | readonly unknown[]): RedisSubscriberLike;
+  /**
+   * The main connection closed (ioredis emits `close`): a subscription lost at the same time is
+   * Redis itself down, which the module logs, not the store.
+   */
+  on?(event: 'close', listener: () => void): unknown;
+  /** Removes a listener added by {@link RedisClientLike.on} (ioredis `off`). */
+  off?(event: 'close', listener: () => void): unknown;
 }
 
 /** A subscriber connection (ioredis `duplicate()`). */
@@ -37,6 +44,8 @@ export interface RedisSubscriberLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Closes the connection. */
   quit(): Promise<unknown>;
+  /** Closes the connection at once, without reconnecting (when `quit()` cannot be sent). */
+  disconnect(): void;
 }
 
 /**
@@ -84,6 +93,12 @@ function windowCount(reply: unknown): WindowCount {
 
 const MOVED = "the Cluster's subscriber connection closed or moved to another node";
 
+/**
+ * The subscriber's and the main connection's closes within this many milliseconds of each other
+ * (in either order) are one outage: Redis itself down.
+ */
+const SAME_OUTAGE_MS = 1000;
+
 /** Heartbeat intervals without any heartbeat after which the subscription counts as lost. */
 const HEARTBEAT_MISSES = 3;
 
@@ -121,10 +136,12 @@ const HEARTBEAT_MISSES = 3;
  * The subscription is confirmed again by the first heartbeat that arrives after the gap (the store
  * publishes one as soon as it has resubscribed); the listeners are then told that invalidations may
  * have been lost (`undefined`: forget every cached verification). Before the first heartbeat after
- * the subscription starts, the store is unavailable too: normally a few milliseconds. An outage of
- * the subscription alone (the main connection ready) is logged once, when it first turns a request
- * away or at the next heartbeat, through Nest's `Logger` (context `AuthModule`); Redis itself down
- * is the module's own outage line.
+ * the subscription starts, the store is unavailable too: normally a few milliseconds, and the module
+ * waits for it while the application starts. An outage of the subscription alone (the main
+ * connection stayed up) is logged once, when it first turns a request away or at the next
+ * heartbeat (a closed subscriber connection: a second after it closed at the earliest), through
+ * Nest's `Logger` (context `AuthModule`); Redis itself down (the main connection closed too) is the
+ * module's own outage line.
  */
 export class RedisAuthStore implements AuthStore {
   private readonly prefix: string;
@@ -140,8 +157,17 @@ export class RedisAuthStore implements AuthStore {
   private lastHeartbeatAt = -Infinity;
   /** The Cluster subscriber's connection through which the last heartbeat arrived. */
   private connection: { readonly status?: string } | null | undefined;
-  /** Why the subscription is not receiving, and whether that was logged. */
-  private outage: { readonly why: string; told: boolean } | undefined;
+  /**
+   * Why the subscription is not receiving, from when it may be logged, and whether it needs no line
+   * of the store's own (logged already, or Redis itself down).
+   */
+  private outage: { readonly why: string; readonly loggableAt: number; told: boolean } | undefined;
+  /** When the main connection last closed. */
+  private mainClosedAt = -Infinity;
+  private readonly mainClosed = (): void => {
+    this.mainClosedAt = Date.now();
+    if (this.outage) this.outage.told = true;
+  };
 
   constructor(
     private readonly client: RedisClientLike,
@@ -210,12 +236,14 @@ export class RedisAuthStore implements AuthStore {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    this.client.off?.('close', this.mainClosed);
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.receiving = false;
     this.outage = undefined;
-    // Quitting a connection that Redis already dropped rejects: it is closed either way.
-    await subscriber?.quit().catch(() => undefined);
+    // Quitting a connection that Redis dropped rejects, and ioredis would go on reconnecting it
+    // (keeping the process alive after `app.close()`): close it at once instead.
+    await subscriber?.quit().catch(() => subscriber.disconnect());
   }
 
   private subscribe(): void {
@@ -238,9 +266,10 @@ export class RedisAuthStore implements AuthStore {
         .catch(() => undefined);
     subscriber.on('ready', subscribe);
     for (const event of ['close', 'end'] as const)
-      subscriber.on(event, () => this.lost('the subscriber connection closed'));
+      subscriber.on(event, () => this.lost('the subscriber connection closed', true));
     // The connection's errors end in 'close' (above); the subscriber reconnects by itself.
     subscriber.on('error', () => undefined);
+    this.client.on?.('close', this.mainClosed);
     if (subscriber.status === 'ready') subscribe();
     this.heartbeat = setInterval(() => {
       this.stillReceiving();
@@ -285,24 +314,31 @@ export class RedisAuthStore implements AuthStore {
     return (this.subscriber as ClusterSubscriberInternals | undefined)?.subscriber?.getInstance?.();
   }
 
-  private lost(why: string): void {
+  /** @param closed the subscriber connection closed: the main one may be about to close too */
+  private lost(why: string, closed = false): void {
     if (!this.receiving) return;
     this.receiving = false;
-    this.outage = { why, told: false };
+    const now = Date.now();
+    const redisDown = this.client.status !== 'ready' || now - this.mainClosedAt < SAME_OUTAGE_MS;
+    this.outage = { why, loggableAt: closed ? now + SAME_OUTAGE_MS : now, told: redisDown };
   }
 
   /**
    * Logs the outage once, when it first turns a request away or at the next heartbeat, and only if
-   * it is the subscription's alone (the main connection ready): Redis itself down is the module's
-   * own outage line.
+   * it is the subscription's alone (the main connection stayed up): Redis itself down is the
+   * module's own outage line, and a restart closes both connections in either order.
    */
   private report(): void {
     const outage = this.outage;
     if (this.receiving || !outage || outage.told) return;
+    if (this.client.status !== 'ready') {
+      outage.told = true;
+      return;
+    }
+    if (Date.now() < outage.loggableAt) return;
     outage.told = true;
-    if (this.client.status === 'ready')
-      this.logger.error(
-        `Cache invalidations may not reach this instance (${outage.why}): answering 503 until its subscription is confirmed again.`,
-      );
+    this.logger.error(
+      `Cache invalidations may not reach this instance (${outage.why}): answering 503 until its subscription is confirmed again.`,
+    );
   }
 }
