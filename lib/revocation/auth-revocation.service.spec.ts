@@ -27,4 +27,33 @@ describe('AuthRevocation', () => {
     expect(unsubscribe).toHaveBeenCalledTimes(1);
     expect(store.close).toHaveBeenCalledTimes(1);
   });
+
+  it("makes the application's start wait until the store is available (its subscription confirmed), for at most 2 s", async () => {
+    jest.useFakeTimers();
+    try {
+      let available = false;
+      const store = { onInvalidation: () => () => undefined, available: () => available };
+      const revocation = new AuthRevocation(
+        { store } as unknown as ResolvedAuthOptions,
+        {} as VerificationCache,
+      );
+      let started = false;
+      void revocation.onApplicationBootstrap().then(() => (started = true));
+      await jest.advanceTimersByTimeAsync(100);
+      expect(started).toBe(false);
+      available = true;
+      await jest.advanceTimersByTimeAsync(10);
+      expect(started).toBe(true);
+      // Still unavailable after 2 s (Redis down at start-up): the start goes on (503 until it is back).
+      available = false;
+      started = false;
+      void revocation.onApplicationBootstrap().then(() => (started = true));
+      await jest.advanceTimersByTimeAsync(1990);
+      expect(started).toBe(false);
+      await jest.advanceTimersByTimeAsync(20);
+      expect(started).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -1,8 +1,20 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { AUTH_CONFIG } from '../auth.constants.js';
 import { VerificationCache } from '../cache/verification-cache.js';
 import type { ResolvedAuthOptions } from '../options/resolve-options.js';
 import { revokedTokenKey } from '../stores/store-keys.js';
+
+/**
+ * How long the application's start waits for the store to become available (a Redis store's
+ * subscription is confirmed a few milliseconds after it starts); a store still unavailable then
+ * (Redis down at start-up) answers 503 until it is back, and the start goes on.
+ */
+const STARTUP_WAIT_MS = 2000;
 
 /** The claims of a JWT that revocation needs. */
 export interface RevocableToken {
@@ -20,7 +32,7 @@ export interface RevocableToken {
  * forgotten.
  */
 @Injectable()
-export class AuthRevocation implements OnModuleDestroy {
+export class AuthRevocation implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -57,6 +69,16 @@ export class AuthRevocation implements OnModuleDestroy {
   /** Forgets the cached verifications of a principal on every instance: its next request verifies again. */
   async invalidate(principalId: string): Promise<void> {
     await this.config.store.publishInvalidation(principalId);
+  }
+
+  /**
+   * Lets `app.init()` / `app.listen()` resolve once the store is available, so that the first
+   * requests are not answered 503 while its subscription is being confirmed; at most 2 s. @internal
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const deadline = Date.now() + STARTUP_WAIT_MS;
+    while (this.config.store.available?.() === false && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Stops listening for invalidations of other instances. @internal */
