@@ -33,6 +33,7 @@ const shared = {
 };
 
 export default {
+  globalTeardown: '<rootDir>/test/support/exit-watchdog.mjs',
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/lib'], testMatch: ['**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
