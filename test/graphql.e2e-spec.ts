@@ -2,9 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createClient } from 'graphql-ws';
 import request, { type Response } from 'supertest';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  type GenerateKeyPairResult,
+  generateKeyPair,
+  type JWK,
+  SignJWT,
+} from 'jose';
 import WebSocket from 'ws';
 import { AUTH_ERROR_MESSAGES, type AuthErrorCode } from '../lib/index.js';
-import { USERS } from './fixtures/credentials.js';
+import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
+import { JWT_SECRET, USERS } from './fixtures/credentials.js';
 import {
   createGraphqlApp,
   type GraphqlApp,
@@ -13,7 +24,7 @@ import {
   TICKS,
 } from './fixtures/graphql-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
-import { basic, bearer, challenges } from './support/http.js';
+import { basic, bearer, challenges, headerLines } from './support/http.js';
 
 /*
  * GraphQL end to end (docs/contract.md C-7, with C-2 for the challenges), on Apollo (Express) and
@@ -840,3 +851,93 @@ function checkFuzzAnswer(
     if (!operation.fields.includes(owner as FuzzField)) fail(`${call.field} ran unasked`);
   }
 }
+
+describe.each<[string, GraphqlServer]>([
+  ['apollo on express', 'apollo'],
+  ['mercurius on fastify', 'mercurius'],
+])('DPoP server nonces on GraphQL over %s (C-2.13, C-7.5)', (_name, server) => {
+  const ORIGIN = 'https://app.example.com';
+  const USE_NONCE =
+    'DPoP algs="ES256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"';
+  let gql: GraphqlApp;
+  let url: string;
+  let keys: GenerateKeyPairResult;
+  let jwk: JWK;
+  let token: string;
+
+  beforeAll(async () => {
+    keys = await generateKeyPair('ES256');
+    jwk = await exportJWK(keys.publicKey);
+    token = await signToken({
+      sub: 'carol',
+      exp: nowInSeconds() + 300,
+      cnf: { jkt: await calculateJwkThumbprint(jwk, 'sha256') },
+    });
+    gql = await createGraphqlApp(server, {
+      default: ['dpop'],
+      auth: {
+        dpop: {
+          jwt: { secret: JWT_SECRET },
+          algorithms: ['ES256'],
+          nonce: { secret: 'the-nonce-secret-every-instance-shares', rotation: 60 },
+        },
+      },
+      cors: { origin: ORIGIN },
+    });
+    const listening = gql.app.getHttpServer() as Server;
+    url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/graphql`;
+  });
+
+  afterAll(async () => {
+    await gql?.app.close();
+  });
+
+  const proof = (nonce?: string): Promise<string> =>
+    new SignJWT({
+      htm: 'POST',
+      htu: url,
+      ath: sha256(token),
+      jti: crypto.randomUUID(),
+      ...(nonce === undefined ? {} : { nonce }),
+    })
+      .setIssuedAt()
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+      .sign(keys.privateKey);
+
+  const post = async (dpop: string) => {
+    gql.calls.clear();
+    const res = await request(gql.app.getHttpServer())
+      .post('/graphql')
+      .set('Origin', ORIGIN)
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', dpop)
+      .send({ query: '{ implicit { id scheme } }' });
+    return { res, calls: gql.calls.fields() };
+  };
+
+  it('C-2.13, C-7.5: a proof without the nonce: 401 UNAUTHENTICATED with use_dpop_nonce and DPoP-Nonce (exposed to CORS), the resolver not run; the retry with it: 200', async () => {
+    const first = await post(await proof());
+    expect(first.res.status).toBe(401);
+    expect(challenges(first.res)).toEqual([USE_NONCE]);
+    expect((first.res.body as GraphqlBody).errors?.[0]?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      reason: 'token_invalid',
+    });
+    expect(first.calls).toEqual([]);
+    const nonce = headerLines(first.res, 'DPoP-Nonce');
+    expect(nonce).toHaveLength(1);
+    expect(nonce[0]).toMatch(/^[\x21\x23-\x5b\x5d-\x7e]+$/);
+    expect(
+      String(first.res.headers['access-control-expose-headers'])
+        .split(/\s*,\s*/)
+        .map((name) => name.toLowerCase()),
+    ).toEqual(expect.arrayContaining(['www-authenticate', 'dpop-nonce']));
+
+    const retry = await post(await proof(nonce[0]));
+    expect(retry.res.status).toBe(200);
+    expect((retry.res.body as GraphqlBody).data).toEqual({
+      implicit: { id: 'carol', scheme: 'dpop' },
+    });
+    expect(retry.calls).toEqual(['implicit']);
+  });
+});

@@ -77,7 +77,12 @@ export class AuthExceptionFilter implements ExceptionFilter<AuthError> {
         return this.answerHttp(error, host);
       case 'graphql':
         // A resolver that returns an error is a field error with that error's extensions.
-        return graphqlFailure(error, host, (request) => this.challenges(error, request));
+        return graphqlFailure(
+          error,
+          host,
+          (request) => this.challenges(error, request),
+          this.errorHeader(error),
+        );
       case 'ws':
         return answerGateway(error, host);
       case 'rpc':

@@ -1,6 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { type AuthError, AuthenticationError } from '../errors/auth.error.js';
-import { CHALLENGE_HEADERS, exposeHeadersValue } from './cors-expose.js';
+import { CHALLENGE_HEADERS, challengeHeadersWith, exposeHeadersValue } from './cors-expose.js';
 import { transportPayload } from './transport-payload.js';
 
 /** GraphQL error codes by HTTP status: Apollo's conventions, which clients switch on. */
@@ -76,12 +76,14 @@ function isWholeOperation(info: unknown): boolean {
  * and a 401: on Apollo through `extensions.http` (one `WWW-Authenticate` line, challenges separated
  * by commas; Nest's driver keeps the status only with `preserveHttpStatusForExecutionErrors:
  * false`), on Mercurius as headers of the reply (one line per challenge) and a status that
- * `withAuthStatus()` applies.
+ * `withAuthStatus()` applies. The failing scheme's own header (`extra`, e.g. `DPoP-Nonce` on
+ * `use_dpop_nonce`) goes with the challenges.
  */
 export function graphqlFailure(
   error: AuthError,
   host: ArgumentsHost,
   challenges: (request: object) => readonly string[],
+  extra?: readonly [name: string, value: string],
 ): GraphqlAuthError {
   const failure = new GraphqlAuthError(error);
   if (!(error instanceof AuthenticationError) || !isWholeOperation(host.getArgByIndex(3))) {
@@ -94,18 +96,21 @@ export function graphqlFailure(
   const status = error.getStatus();
   failure[GRAPHQL_HTTP_ANSWER] = { status, challenges: lines };
   failure.statusCode = status;
+  // A cross-origin script reads the challenge (and the scheme's header) only when exposed (C-2.10).
+  const expose = extra === undefined ? CHALLENGE_HEADERS : challengeHeadersWith(extra[0]);
   if (typeof gqlContext.reply?.header === 'function') {
     if (lines.length > 0) gqlContext.reply.header('WWW-Authenticate', lines);
-    // A cross-origin script reads the challenge only when exposed (C-2.10).
-    const exposed = exposeHeadersValue(gqlContext.reply, CHALLENGE_HEADERS);
+    if (extra !== undefined) gqlContext.reply.header(extra[0], extra[1]);
+    const exposed = exposeHeadersValue(gqlContext.reply, expose);
     if (exposed !== undefined) gqlContext.reply.header('Access-Control-Expose-Headers', exposed);
   } else {
     const headers = new Map<string, string>();
     if (lines.length > 0) headers.set('www-authenticate', lines.join(', '));
+    if (extra !== undefined) headers.set(extra[0].toLowerCase(), extra[1]);
     // Apollo writes these over the response's own headers: merge with what CORS already exposes.
     const exposed = exposeHeadersValue(
       (gqlContext.req as { res?: unknown } | undefined)?.res,
-      CHALLENGE_HEADERS,
+      expose,
     );
     if (exposed !== undefined) headers.set('access-control-expose-headers', exposed);
     failure.extensions.http = { status, headers };

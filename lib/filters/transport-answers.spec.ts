@@ -114,6 +114,38 @@ describe('graphqlFailure', () => {
     ]);
   });
 
+  it("C-7, C-2.13: the failing scheme's own header (DPoP-Nonce) goes with the challenges, exposed to CORS", () => {
+    const nonce = ['DPoP-Nonce', 'n-1'] as const;
+    const cors = (name: string): string | undefined =>
+      name.toLowerCase() === 'access-control-allow-origin' ? 'http://app.test' : undefined;
+    const apollo = graphqlFailure(
+      missing,
+      host('graphql', [{}, {}, { req: { res: { getHeader: cors } } }, info(1)]),
+      () => CHALLENGES,
+      nonce,
+    );
+    expect(apollo.extensions.http).toEqual({
+      status: 401,
+      headers: new Map([
+        ['www-authenticate', CHALLENGES.join(', ')],
+        ['dpop-nonce', 'n-1'],
+        ['access-control-expose-headers', 'WWW-Authenticate, DPoP-Nonce'],
+      ]),
+    });
+    const headers: [string, unknown][] = [];
+    const reply = {
+      request: {},
+      getHeader: cors,
+      header: (name: string, value: unknown) => headers.push([name, value]),
+    };
+    graphqlFailure(missing, host('graphql', [{}, {}, { reply }, info(1)]), () => CHALLENGES, nonce);
+    expect(headers).toEqual([
+      ['WWW-Authenticate', CHALLENGES],
+      ['DPoP-Nonce', 'n-1'],
+      ['Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce'],
+    ]);
+  });
+
   it('C-7: no HTTP status when other root fields may answer, for nested fields, subscriptions and 403s', () => {
     for (const [error, resolveInfo] of [
       [missing, info(2)],
