@@ -941,3 +941,40 @@ describe.each<[string, GraphqlServer]>([
     expect(retry.calls).toEqual(['implicit']);
   });
 });
+
+describe.each<[string, GraphqlServer]>([
+  ['apollo on express', 'apollo'],
+  ['mercurius on fastify', 'mercurius'],
+])('failed-attempt throttling on GraphQL over %s (C-1.5, C-7)', (_name, server) => {
+  let gql: GraphqlApp;
+
+  beforeAll(async () => {
+    gql = await createGraphqlApp(server, { auth: { throttle: { maxFailures: 3, window: 60 } } });
+  });
+
+  afterAll(async () => {
+    await gql?.app.close();
+  });
+
+  /** The reasons of an operation of three root fields that each need Bearer OR Basic. */
+  const reasons = async (authorization: string) => {
+    gql.calls.clear();
+    const res = await request(gql.app.getHttpServer())
+      .post('/graphql')
+      .set('Authorization', authorization)
+      .send({ query: '{ a: either { id } b: either { id } c: either { id } }' });
+    expect(gql.calls.fields()).toEqual([]);
+    return ((res.body as GraphqlBody).errors ?? []).map((error) => error.extensions?.reason);
+  };
+
+  it('C-1.5: an operation whose three fields refuse one wrong password counts one failure, not three: locked out after maxFailures operations', async () => {
+    const wrong = basic(USERS.aladdin.username, 'wrong-password');
+    for (let i = 0; i < 3; i++)
+      expect(await reasons(wrong)).toEqual(Array(3).fill('credentials_invalid'));
+    expect(await reasons(wrong)).toEqual(Array(3).fill('too_many_attempts'));
+    // The right password too: the lockout is decided before anything is verified.
+    expect(await reasons(basic(USERS.aladdin.username, USERS.aladdin.password))).toEqual(
+      Array(3).fill('too_many_attempts'),
+    );
+  });
+});

@@ -235,3 +235,46 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     );
   },
 );
+
+describe.each<[Platform]>([['express'], ['fastify']])(
+  'throttling with remembered rejections (the default cache) on %s',
+  (platform) => {
+    let app: INestApplication;
+    let validations = 0;
+
+    beforeAll(async () => {
+      app = await createApp(platform, {
+        basic: {
+          validate: (username: string, password: string) => {
+            validations++;
+            return validateUser(username, password);
+          },
+        },
+        throttle: { maxFailures: 3, window: 60 },
+      });
+    });
+    afterAll(() => app.close());
+
+    it('C-1.5: the same wrong password, answered from the cache after its first verification, is locked out after maxFailures too', async () => {
+      const wrong = basic(USERS.alice.username, 'not-the-password');
+      const call = () => request(app.getHttpServer()).get('/basic').set('Authorization', wrong);
+      for (let i = 0; i < 3; i++)
+        expectAuthFailure(await call(), 'credentials_invalid', [
+          'Basic realm="api", charset="UTF-8"',
+        ]);
+      expect(validations).toBe(1); // verified once, then remembered
+      const locked = await call();
+      expectAuthFailure(locked, 'too_many_attempts', []);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expectAuthFailure(
+        await request(app.getHttpServer())
+          .get('/basic')
+          .set('Authorization', basic(USERS.alice.username, USERS.alice.password)),
+        'too_many_attempts',
+        [],
+      );
+      expect(validations).toBe(1);
+    });
+  },
+);

@@ -22,10 +22,14 @@ function countsAsFailure(error: unknown): boolean {
  * failed-attempt throttling when configured. While the store reports it is unreachable every
  * verification fails closed (503), cached or not. The throttle is asked before a credential is
  * actually verified (a cache hit needs no verification), every failure is counted (remembered
- * rejections too), and a verified success resets the identity's counter.
+ * rejections too) once per request (a GraphQL operation's root fields each run the guard with the
+ * same request and credential), and a verified success resets the identity's counter.
  */
 @Injectable()
 export class CredentialVerifier implements Verifier {
+  /** The answers of the failures counted per request, by scheme and identity (failure path only). */
+  private readonly counted = new WeakMap<object, Map<string, Promise<never>>>();
+
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: ResolvedAuthOptions,
     private readonly cache: VerificationCache,
@@ -73,11 +77,34 @@ export class CredentialVerifier implements Verifier {
             verify,
             scheme.expiresAt && ((principal) => scheme.expiresAt!(credentials, principal)),
           );
-    return attempt ? result.catch((error: unknown) => this.countFailure(error, attempt)) : result;
+    return attempt
+      ? result.catch((error: unknown) => this.countFailure(error, attempt, scheme, request))
+      : result;
   }
 
-  private async countFailure(error: unknown, attempt: Attempt): Promise<never> {
-    if (countsAsFailure(error)) await this.config.throttle!.failed(attempt);
-    throw error;
+  /**
+   * Counts a failure towards throttling, once per request and identity: a GraphQL operation's root
+   * fields each run the guard with the same request and credential, and all get the answer of the
+   * first (its 401, or the 429 of an attempt made while locked out).
+   */
+  private countFailure(
+    error: unknown,
+    attempt: Attempt,
+    scheme: AuthScheme,
+    request: PlatformRequest,
+  ): Promise<never> {
+    if (!countsAsFailure(error)) return Promise.reject(error);
+    let counted = this.counted.get(request);
+    if (counted === undefined)
+      this.counted.set(request, (counted = new Map<string, Promise<never>>()));
+    const what = `${scheme.name}\0${attempt.identity}`;
+    let answer = counted.get(what);
+    if (answer === undefined) {
+      answer = this.config
+        .throttle!.failed(attempt)
+        .then((locked) => Promise.reject(locked ?? error));
+      counted.set(what, answer);
+    }
+    return answer;
   }
 }

@@ -79,6 +79,19 @@ describe('FailureThrottle (CONTRACT C-1.5)', () => {
     expect((error as TooManyAttemptsError).getStatus()).toBe(429);
   });
 
+  it('C-1.5: failed() answers the 429 of a failure made while already locked out (a remembered rejection skips check()), for the identity or the client', async () => {
+    const t = throttle({ maxFailuresPerClient: 5 });
+    for (let i = 0; i < 3; i++) await expect(t.failed(alice)).resolves.toBeUndefined();
+    jest.advanceTimersByTime(20_000);
+    await expect(t.failed(alice)).resolves.toMatchObject({
+      code: 'too_many_attempts',
+      retryAfter: 40,
+    });
+    // bob is under his own limit, but the client has failed 5 times now: the client is locked.
+    await expect(t.failed(bob)).resolves.toBeUndefined();
+    await expect(t.failed(bob)).resolves.toBeInstanceOf(TooManyAttemptsError);
+  });
+
   it('C-1.5: the lockout is per client and identity: another identity, or another client, still goes ahead', async () => {
     const t = throttle();
     await fail(t, alice, 3);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TooManyAttemptsError, withoutStack } from '../errors/auth.error.js';
 import type { PlatformRequest, ThrottleOptions } from '../interfaces/auth-options.interface.js';
-import type { AuthStore } from '../stores/auth-store.interface.js';
+import type { AuthStore, WindowCount } from '../stores/auth-store.interface.js';
 
 /** Defaults of failed-attempt throttling. */
 export const DEFAULT_MAX_FAILURES = 10;
@@ -53,24 +53,37 @@ export class FailureThrottle {
       this.store.count(this.identityKey(attempt)),
       this.store.count(this.clientKey(attempt)),
     ]);
-    const blocked = [
-      byIdentity.count >= this.maxFailures ? byIdentity.resetInMs : 0,
-      byClient.count >= this.maxPerClient ? byClient.resetInMs : 0,
-    ];
-    const waitMs = Math.max(...blocked);
-    if (waitMs > 0) {
-      throw withoutStack(
-        () => new TooManyAttemptsError({ retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) }),
-      );
-    }
+    const locked = this.lockout(byIdentity, byClient, 0);
+    if (locked) throw locked;
   }
 
-  /** Counts a failed authentication. */
-  async failed(attempt: Attempt): Promise<void> {
-    await Promise.all([
+  /**
+   * Counts a failed authentication. Returns the 429 when the attempt was made while already locked
+   * out: a rejection the verification cache remembers is answered without `check()`, and must not
+   * stay a 401 however often it is repeated.
+   */
+  async failed(attempt: Attempt): Promise<TooManyAttemptsError | undefined> {
+    const [byIdentity, byClient] = await Promise.all([
       this.store.increment(this.identityKey(attempt), this.windowMs),
       this.store.increment(this.clientKey(attempt), this.windowMs),
     ]);
+    return this.lockout(byIdentity, byClient, 1);
+  }
+
+  /** The 429 of counters at or over their limits, `counted` failures included. */
+  private lockout(
+    byIdentity: WindowCount,
+    byClient: WindowCount,
+    counted: number,
+  ): TooManyAttemptsError | undefined {
+    const waitMs = Math.max(
+      byIdentity.count - counted >= this.maxFailures ? byIdentity.resetInMs : 0,
+      byClient.count - counted >= this.maxPerClient ? byClient.resetInMs : 0,
+    );
+    if (waitMs <= 0) return undefined;
+    return withoutStack(
+      () => new TooManyAttemptsError({ retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) }),
+    );
   }
 
   /** Resets the identity's counter after a success (the client's own counter keeps running). */
