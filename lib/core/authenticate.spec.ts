@@ -8,6 +8,7 @@ import { denial } from './authorization.js';
 import { routeSchemesOf } from './route-auth-context.js';
 import { withRouteSchemes } from './route-errors.js';
 import type { RoutePlan } from './route-plan.js';
+import { rejection } from '../../test/support/rejection.js';
 
 /** The request carries each scheme's credential under `creds[name]`. */
 type FakeRequest = { readonly creds: Readonly<Record<string, string>> };
@@ -77,15 +78,6 @@ const request = (creds: Record<string, string> = {}): FakeRequest => ({ creds })
 /** The decision as a promise (`authenticate()` answers remembered credentials without one). */
 const authenticate = (...args: Parameters<typeof decide>): Promise<AuthContext> =>
   Promise.resolve(decide(...args));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('authenticate', () => {
   describe('any-of', () => {

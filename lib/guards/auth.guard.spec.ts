@@ -20,6 +20,7 @@ import { resolveAuthOptions } from '../options/resolve-options.js';
 import type { AuthStore } from '../stores/auth-store.interface.js';
 import { MemoryAuthStore } from '../stores/memory-auth.store.js';
 import { AuthGuard } from './auth.guard.js';
+import { rejection } from '../../test/support/rejection.js';
 
 class ReportsController {
   @Public()
@@ -83,16 +84,6 @@ function contextOf(handler: keyof ReportsController, headers: Record<string, str
     ReportsController.prototype[handler],
   );
   return { context, request };
-}
-
-async function rejection(result: unknown): Promise<unknown> {
-  expect(result).toBeInstanceOf(Promise);
-  try {
-    await result;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('AuthGuard', () => {

@@ -12,6 +12,7 @@ import { BearerScheme } from './bearer/bearer.scheme.js';
 import type { PassportActions } from './passport-bridge.js';
 import { PassportScheme } from './passport/passport.scheme.js';
 import { PrincipalCheck } from './validate-result.js';
+import { rejection } from '../../test/support/rejection.js';
 
 const SECRET = 'a-32-byte-long-shared-hs256-key!';
 
@@ -25,15 +26,6 @@ const NOT_PRINCIPALS: readonly [unknown, string][] = [
   ['alice', 'a string, not a principal'],
   [1, 'a number, not a principal'],
 ];
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
-}
 
 async function verifyOnce(scheme: AuthScheme, request: PlatformRequest): Promise<unknown> {
   const credentials = scheme.read(request);

@@ -11,6 +11,7 @@ import type {
 import { resolveAuthOptions } from '../options/resolve-options.js';
 import type { AuthScheme } from '../schemes/auth-scheme.js';
 import { mintToken } from './mint-token.js';
+import { rejection } from '../../test/support/rejection.js';
 
 /*
  * mintToken() against the module's own Bearer scheme: every token it signs is verified by the
@@ -33,15 +34,6 @@ function appWith(options: AuthModuleOptions): {
     },
   } as unknown as INestApplicationContext;
   return { app, bearer: config.schemes.get('bearer') as AuthScheme<string> };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('mintToken()', () => {
@@ -91,7 +83,9 @@ describe('mintToken()', () => {
 
   it('C-3.5: a negative expiresIn makes a token the scheme rejects as token_expired; a time span string is read by jose', async () => {
     const { app, bearer } = appWith({ bearer: { jwt: { secret: SECRET } } });
-    const expired = await rejection(bearer.verify(await mintToken(app, { expiresIn: -60 }), {}));
+    const expired = await rejection<Error>(
+      bearer.verify(await mintToken(app, { expiresIn: -60 }), {}),
+    );
     expect(expired).toBeInstanceOf(AuthenticationError);
     expect((expired as AuthenticationError).code).toBe('token_expired');
     const twoHours = decodeJwt(await mintToken(app, { expiresIn: '2h' }));
@@ -120,7 +114,7 @@ describe('mintToken()', () => {
     const { app, bearer } = appWith({
       bearer: { jwt: { secret: SECRET, requiredClaims: ['jti', 'nbf', 'tenant'] } },
     });
-    expect((await rejection(mintToken(app))).message).toBe(
+    expect((await rejection<Error>(mintToken(app))).message).toBe(
       'mintToken(): bearer.jwt.requiredClaims asks for tenant: pass it in { claims }.',
     );
     const token = await mintToken(app, { claims: { tenant: 't1' } });
@@ -129,7 +123,7 @@ describe('mintToken()', () => {
 
   it('says to pass { privateKey } for a JWKS configuration', async () => {
     const { app } = appWith({ bearer: { jwt: { jwksUrl: 'https://keys.test/jwks.json' } } });
-    const error = await rejection(mintToken(app));
+    const error = await rejection<Error>(mintToken(app));
     expect(error.message).toMatch(
       /^mintToken\(\): the application verifies tokens with a JSON Web Key Set \(bearer\.jwt\.jwksUrl\), so it cannot sign one itself: pass \{ privateKey \}/,
     );
@@ -139,7 +133,7 @@ describe('mintToken()', () => {
   it('says to pass { privateKey } for a public key, and signs with it (its algorithm, ES256) when given', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const { app, bearer } = appWith({ bearer: { jwt: { publicKey } } });
-    expect((await rejection(mintToken(app))).message).toMatch(
+    expect((await rejection<Error>(mintToken(app))).message).toMatch(
       /with a public key \(bearer\.jwt\.publicKey\), so it cannot sign one itself: pass \{ privateKey \}/,
     );
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -154,9 +148,9 @@ describe('mintToken()', () => {
 
   it('explains why it cannot sign for opaque tokens, without a Bearer scheme, or without AuthModule', async () => {
     const opaque = appWith({ bearer: { validate: () => null } }).app;
-    expect((await rejection(mintToken(opaque))).message).toMatch(/opaque tokens/);
+    expect((await rejection<Error>(mintToken(opaque))).message).toMatch(/opaque tokens/);
     const basicOnly = appWith({ basic: { validate: () => null } }).app;
-    expect((await rejection(mintToken(basicOnly))).message).toBe(
+    expect((await rejection<Error>(mintToken(basicOnly))).message).toBe(
       'mintToken(): the application has no Bearer scheme (the `bearer` option of AuthModule).',
     );
     const none = {
@@ -164,7 +158,7 @@ describe('mintToken()', () => {
         throw new Error('unknown provider');
       },
     } as unknown as INestApplicationContext;
-    expect((await rejection(mintToken(none))).message).toBe(
+    expect((await rejection<Error>(mintToken(none))).message).toBe(
       'mintToken(): the application does not import AuthModule.',
     );
   });

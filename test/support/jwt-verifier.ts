@@ -4,16 +4,6 @@ import { AuthConfigurationError } from '../../lib/errors/auth-configuration.erro
 import type { JwtVerificationOptions } from '../../lib/interfaces/auth-options.interface.js';
 import { JwtVerifier } from '../../lib/schemes/bearer/jwt-verifier.js';
 
-/** What a promise rejects with; fails when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
-}
-
 /** The message of the `AuthConfigurationError` that `new JwtVerifier(options)` throws. */
 export function configurationError(options: JwtVerificationOptions): string {
   try {

@@ -7,11 +7,8 @@ import { AuthenticationError, AuthUnavailableError } from '../../errors/auth.err
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { metadataUrls } from './issuer-metadata.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import {
-  CapturingLogger,
-  configurationError,
-  rejection,
-} from '../../../test/support/jwt-verifier.js';
+import { CapturingLogger, configurationError } from '../../../test/support/jwt-verifier.js';
+import { rejection } from '../../../test/support/rejection.js';
 
 /*
  * bearer.jwt.discovery (the key set named by the issuer's metadata: OpenID Connect Discovery, else

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import { rejection } from '../../../test/support/jwt-verifier.js';
+import { rejection } from '../../../test/support/rejection.js';
 import { AuthConfigurationError } from '../../errors/auth-configuration.error.js';
 import { AuthenticationError } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';

@@ -15,11 +15,8 @@ import { exportJWK, generateKeyPair, type CryptoKey, type JWK, SignJWT, Unsecure
 import { AuthenticationError, AuthUnavailableError } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import {
-  CapturingLogger,
-  configurationError,
-  rejection,
-} from '../../../test/support/jwt-verifier.js';
+import { CapturingLogger, configurationError } from '../../../test/support/jwt-verifier.js';
+import { rejection } from '../../../test/support/rejection.js';
 import { fakeDateOnly } from '../../../test/support/fake-date.js';
 
 /*

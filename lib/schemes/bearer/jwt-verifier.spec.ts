@@ -26,6 +26,7 @@ import { AuthConfigurationError } from '../../errors/auth-configuration.error.js
 import { AuthenticationError, AuthUnavailableError } from '../../errors/auth.error.js';
 import type { JwtVerificationOptions } from '../../interfaces/auth-options.interface.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import { rejection } from '../../../test/support/rejection.js';
 
 const SECRET = 'a-32-byte-long-shared-hs256-key!';
 const secretBytes = new TextEncoder().encode(SECRET);
@@ -49,15 +50,6 @@ function sign(
     .setIssuedAt();
   if (expiresIn !== null && payload.exp === undefined) jwt.setExpirationTime(now() + expiresIn);
   return jwt.sign(key);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 function configurationError(options: JwtVerificationOptions): AuthConfigurationError {

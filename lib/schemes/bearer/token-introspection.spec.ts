@@ -17,6 +17,7 @@ import {
   introspectedExpiry,
   TokenIntrospector,
 } from './token-introspection.js';
+import { rejection } from '../../../test/support/rejection.js';
 
 /*
  * bearer.introspection: opaque tokens checked at an OAuth 2.0 introspection endpoint (RFC 7662),
@@ -84,15 +85,6 @@ afterEach(() => {
 
 function introspector(extra: Partial<TokenIntrospectionOptions> = {}): TokenIntrospector {
   return new TokenIntrospector({ url, clientId: 'api', clientSecret: 'secret', ...extra });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 async function refusal(promise: Promise<unknown>): Promise<AuthenticationError> {

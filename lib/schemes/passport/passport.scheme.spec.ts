@@ -8,6 +8,7 @@ import type {
   PlatformRequest,
 } from '../../interfaces/auth-options.interface.js';
 import { PassportScheme } from './passport.scheme.js';
+import { rejection } from '../../../test/support/rejection.js';
 
 type StrategyRequest = Parameters<Strategy['authenticate']>[0];
 
@@ -47,15 +48,6 @@ async function run(scheme: PassportScheme, request: PlatformRequest): Promise<un
   const credentials = scheme.read(request);
   if (credentials === undefined) throw new Error('read() found no credentials');
   return scheme.verify(credentials, request);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('PassportScheme', () => {
