@@ -70,7 +70,7 @@ export class FailureThrottle {
     return this.lockout(byIdentity, byClient, 1);
   }
 
-  /** The 429 of counters at or over their limits, `counted` failures included. */
+  /** The 429 when the counters, less the `counted` failures this call just added, are at a limit. */
   private lockout(
     byIdentity: WindowCount,
     byClient: WindowCount,
