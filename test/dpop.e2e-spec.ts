@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
-import {
-  calculateJwkThumbprint,
-  decodeJwt,
-  exportJWK,
-  generateKeyPair,
-  SignJWT,
-  type JWK,
-} from 'jose';
-import type { CryptoKeyPair } from 'oauth4webapi';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import request from 'supertest';
 import { Auth, CurrentAuth, type AuthContext, type JwtVerificationOptions } from '../lib/index.js';
 import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
+import { type DpopHolder, dpopHolder, dpopProof } from './support/dpop.js';
 import { fakeDateOnly } from './support/fake-date.js';
 import { headerLines } from './support/http.js';
 import { dpopClientCredentialsToken, OidcServer, signingKey } from './support/oidc-provider.js';
@@ -53,16 +46,6 @@ class DpopController {
   }
 }
 
-interface Holder {
-  readonly keyPair: CryptoKeyPair;
-  readonly jwk: JWK;
-}
-
-async function holder(): Promise<Holder> {
-  const keyPair: CryptoKeyPair = await generateKeyPair('ES256');
-  return { keyPair, jwk: await exportJWK(keyPair.publicKey) };
-}
-
 let as: OidcServer;
 
 beforeAll(async () => {
@@ -79,7 +62,7 @@ afterAll(async () => {
  * is an access token of the authorization server bound to the holder's key.
  */
 async function resource(
-  key: Holder,
+  key: DpopHolder,
 ): Promise<{ port: number; api: string; token: string; jwt: JwtVerificationOptions }> {
   const port = await freePort();
   const api = `http://127.0.0.1:${port}/`;
@@ -101,25 +84,15 @@ describe.each<[Platform]>([['express'], ['fastify']])(
   (platform) => {
     let app: INestApplication;
     let api: string;
-    let key: Holder;
-    let other: Holder;
+    let key: DpopHolder;
+    let other: DpopHolder;
     let token: string;
 
     const proof = (
       claims: { htm?: string; htu?: string; ath?: string } = {},
-      by: Holder = key,
+      by: DpopHolder = key,
       forToken = token,
-    ): Promise<string> =>
-      new SignJWT({
-        htm: 'GET',
-        htu: `${api}dpop`,
-        ath: sha256(forToken),
-        jti: crypto.randomUUID(),
-        ...claims,
-      })
-        .setIssuedAt()
-        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: by.jwk })
-        .sign(by.keyPair.privateKey);
+    ): Promise<string> => dpopProof(by, forToken, { htm: 'GET', htu: `${api}dpop`, ...claims });
 
     const call = (path: string, authorization: string, dpop?: string) => {
       const req = request(api.replace(/\/$/, '')).get(path).set('Authorization', authorization);
@@ -127,7 +100,7 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     };
 
     beforeAll(async () => {
-      [key, other] = await Promise.all([holder(), holder()]);
+      [key, other] = await Promise.all([dpopHolder(), dpopHolder()]);
       let port: number, jwt: JwtVerificationOptions;
       ({ port, api, token, jwt } = await resource(key));
       app = await createApp(platform, { bearer: { jwt }, dpop: { jwt } }, [DpopController]);
@@ -207,20 +180,15 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     const NQCHARS = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
     let app: INestApplication;
     let api: string;
-    let key: Holder;
+    let key: DpopHolder;
     let token: string;
 
     const proof = (nonce?: string): Promise<string> =>
-      new SignJWT({
+      dpopProof(key, token, {
         htm: 'GET',
         htu: `${api}dpop`,
-        ath: sha256(token),
-        jti: crypto.randomUUID(),
         ...(nonce === undefined ? {} : { nonce }),
-      })
-        .setIssuedAt()
-        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
-        .sign(key.keyPair.privateKey);
+      });
 
     const call = (dpop: string) =>
       request(api.replace(/\/$/, ''))
@@ -238,7 +206,7 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     };
 
     beforeAll(async () => {
-      key = await holder();
+      key = await dpopHolder();
       let port: number, jwt: JwtVerificationOptions;
       ({ port, api, token, jwt } = await resource(key));
       app = await createApp(

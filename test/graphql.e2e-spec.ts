@@ -4,17 +4,8 @@ import { createClient } from 'graphql-ws';
 import request, { type Response } from 'supertest';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  type GenerateKeyPairResult,
-  generateKeyPair,
-  type JWK,
-  SignJWT,
-} from 'jose';
 import WebSocket from 'ws';
 import { AUTH_ERROR_MESSAGES, type AuthErrorCode } from '../lib/index.js';
-import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
 import { JWT_SECRET, USERS } from './fixtures/credentials.js';
 import {
   createGraphqlApp,
@@ -24,6 +15,7 @@ import {
   TICKS,
 } from './fixtures/graphql-app.js';
 import { nowInSeconds, signToken } from './fixtures/tokens.js';
+import { type DpopHolder, dpopHolder, dpopProof } from './support/dpop.js';
 import { basic, bearer, challenges, headerLines } from './support/http.js';
 
 /*
@@ -861,18 +853,12 @@ describe.each<[string, GraphqlServer]>([
     'DPoP algs="ES256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"';
   let gql: GraphqlApp;
   let url: string;
-  let keys: GenerateKeyPairResult;
-  let jwk: JWK;
+  let key: DpopHolder;
   let token: string;
 
   beforeAll(async () => {
-    keys = await generateKeyPair('ES256');
-    jwk = await exportJWK(keys.publicKey);
-    token = await signToken({
-      sub: 'carol',
-      exp: nowInSeconds() + 300,
-      cnf: { jkt: await calculateJwkThumbprint(jwk, 'sha256') },
-    });
+    key = await dpopHolder();
+    token = await signToken({ sub: 'carol', exp: nowInSeconds() + 300, cnf: { jkt: key.jkt } });
     gql = await createGraphqlApp(server, {
       default: ['dpop'],
       auth: {
@@ -893,16 +879,11 @@ describe.each<[string, GraphqlServer]>([
   });
 
   const proof = (nonce?: string): Promise<string> =>
-    new SignJWT({
+    dpopProof(key, token, {
       htm: 'POST',
       htu: url,
-      ath: sha256(token),
-      jti: crypto.randomUUID(),
       ...(nonce === undefined ? {} : { nonce }),
-    })
-      .setIssuedAt()
-      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
-      .sign(keys.privateKey);
+    });
 
   const post = async (dpop: string) => {
     gql.calls.clear();

@@ -1,13 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-} from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { type DpopHolder, dpopHolder, dpopProof } from '../../../test/support/dpop.js';
 import { fakeDateOnly } from '../../../test/support/fake-date.js';
 import { AuthenticationError } from '../../errors/auth.error.js';
 import type { PlatformRequest } from '../../interfaces/auth-options.interface.js';
@@ -20,18 +13,6 @@ const SECRET = 'a-32-byte-long-shared-hs256-key!';
 const URL_ = 'https://api.example.com/orders';
 const now = (): number => Math.floor(Date.now() / 1000);
 
-interface Holder {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-
-async function holder(): Promise<Holder> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
-}
-
 function accessToken(claims: JWTPayload): Promise<string> {
   return new SignJWT({ sub: 'alice', ...claims })
     .setProtectedHeader({ alg: 'HS256' })
@@ -40,21 +21,12 @@ function accessToken(claims: JWTPayload): Promise<string> {
 }
 
 function proof(
-  key: Holder,
+  key: DpopHolder,
   token: string,
   claims: JWTPayload = {},
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  return new SignJWT({
-    htm: 'GET',
-    htu: URL_,
-    iat: now(),
-    jti: crypto.randomUUID(),
-    ath: sha256(token),
-    ...claims,
-  })
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk, ...header })
-    .sign(key.privateKey);
+  return dpopProof(key, token, { htm: 'GET', htu: URL_, ...claims }, header);
 }
 
 const request = (token: string, dpop?: string): PlatformRequest => ({
@@ -79,14 +51,14 @@ async function failure(run: () => unknown): Promise<AuthenticationError> {
 }
 
 describe('DpopScheme (RFC 9449, docs/contract.md C-2.12)', () => {
-  let key: Holder;
-  let other: Holder;
+  let key: DpopHolder;
+  let other: DpopHolder;
   let token: string;
   const scheme = (): DpopScheme =>
     new DpopScheme({ jwt: { secret: SECRET } }, new MemoryAuthStore());
 
   beforeAll(async () => {
-    [key, other] = await Promise.all([holder(), holder()]);
+    [key, other] = await Promise.all([dpopHolder(), dpopHolder()]);
     token = await accessToken({ cnf: { jkt: key.jkt } });
   });
 
@@ -109,7 +81,7 @@ describe('DpopScheme (RFC 9449, docs/contract.md C-2.12)', () => {
     expect(scheme().read({ headers: { authorization: 'Bearer x' } })).toBeUndefined();
   });
 
-  it.each<[string, (k: Holder, t: string) => Promise<string> | string, string]>([
+  it.each<[string, (k: DpopHolder, t: string) => Promise<string> | string, string]>([
     ['a wrong htm', (k, t) => proof(k, t, { htm: 'POST' }), 'htm does not match'],
     ['a wrong htu', (k, t) => proof(k, t, { htu: 'https://api.example.com/other' }), 'htu'],
     ['another host', (k, t) => proof(k, t, { htu: 'https://evil.example/orders' }), 'htu'],
