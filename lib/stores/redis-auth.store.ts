@@ -186,12 +186,8 @@ export class RedisAuthStore implements AuthStore {
    * invalidations, while the subscription surely receives them (see {@link RedisAuthStore}).
    */
   available(): boolean {
-    if (this.client.status !== 'ready') {
-      // Redis itself is down: that outage is the module's to log, not this subscription's.
-      if (this.outage) this.outage.told = true;
-      return false;
-    }
-    if (this.subscriber === undefined || this.stillReceiving()) return true;
+    const up = this.client.status === 'ready';
+    if (up && (this.subscriber === undefined || this.stillReceiving())) return true;
     this.report();
     return false;
   }
@@ -332,6 +328,7 @@ export class RedisAuthStore implements AuthStore {
     const outage = this.outage;
     if (this.receiving || !outage || outage.told) return;
     if (this.client.status !== 'ready') {
+      // Redis itself is down: that outage is the module's to log, not this subscription's.
       outage.told = true;
       return;
     }
