@@ -6,7 +6,7 @@ import { Auth, CurrentAuth, type AuthContext, type JwtVerificationOptions } from
 import { sha256 } from '../lib/schemes/dpop/dpop.scheme.js';
 import { createApp, type Platform } from './fixtures/test-app.js';
 import { expectAuthFailure } from './support/expectations.js';
-import { type DpopHolder, dpopHolder, dpopProof } from './support/dpop.js';
+import { type DpopHolder, dpopHolder, dpopNonceOf, dpopProof } from './support/dpop.js';
 import { fakeDateOnly } from './support/fake-date.js';
 import { headerLines } from './support/http.js';
 import { dpopClientCredentialsToken, OidcServer, signingKey } from './support/oidc-provider.js';
@@ -176,8 +176,6 @@ describe.each<[Platform]>([['express'], ['fastify']])(
     const ORIGIN = 'https://app.example.com';
     const USE_NONCE = (description: string): string =>
       `DPoP ${ALGS}, error="use_dpop_nonce", error_description="${description}"`;
-    /** RFC 9449 §8.1: nonce = 1*NQCHAR. */
-    const NQCHARS = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
     let app: INestApplication;
     let api: string;
     let key: DpopHolder;
@@ -196,14 +194,6 @@ describe.each<[Platform]>([['express'], ['fastify']])(
         .set('Origin', ORIGIN)
         .set('Authorization', `DPoP ${token}`)
         .set('DPoP', dpop);
-
-    /** The single `DPoP-Nonce` of a response (RFC 9449 §8: never more than one). */
-    const nonceOf = (res: request.Response): string => {
-      const lines = headerLines(res, 'DPoP-Nonce');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(NQCHARS);
-      return lines[0]!;
-    };
 
     beforeAll(async () => {
       key = await dpopHolder();
@@ -231,7 +221,7 @@ describe.each<[Platform]>([['express'], ['fastify']])(
       expectAuthFailure(first, 'token_invalid', [
         USE_NONCE('Resource server requires nonce in DPoP proof'),
       ]);
-      const nonce = nonceOf(first);
+      const nonce = dpopNonceOf(first);
       expect(first.headers['access-control-expose-headers']).toBe('WWW-Authenticate, DPoP-Nonce');
       expect(DpopController.calls).toBe(0);
 
@@ -248,7 +238,7 @@ describe.each<[Platform]>([['express'], ['fastify']])(
       expectAuthFailure(stale, 'token_invalid', [
         USE_NONCE('Resource server requires a current nonce in DPoP proof'),
       ]);
-      const fresh = nonceOf(stale);
+      const fresh = dpopNonceOf(stale);
       expect(fresh).not.toBe(nonce);
       expect(DpopController.calls).toBe(1);
       expect((await call(await proof(fresh))).status).toBe(200);
@@ -262,7 +252,7 @@ describe.each<[Platform]>([['express'], ['fastify']])(
       expectAuthFailure(unknown, 'token_invalid', [
         USE_NONCE('Resource server requires a current nonce in DPoP proof'),
       ]);
-      const nonce = nonceOf(unknown);
+      const nonce = dpopNonceOf(unknown);
       const replayed = await proof(nonce);
       expect((await call(replayed)).status).toBe(200);
       const replay = await call(replayed);

@@ -6,8 +6,11 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
+import { expect } from '@jest/globals';
 import type { CryptoKeyPair } from 'oauth4webapi';
+import type { Response } from 'supertest';
 import { sha256 } from '../../lib/schemes/dpop/dpop.scheme.js';
+import { headerLines } from './http.js';
 
 /** A DPoP key holder (RFC 9449): an ES256 key pair, its public JWK and its RFC 7638 thumbprint. */
 export interface DpopHolder {
@@ -43,4 +46,15 @@ export function dpopProof(
   })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: holder.jwk, ...header })
     .sign(holder.keyPair.privateKey);
+}
+
+/** RFC 9449 §8.1: nonce = 1*NQCHAR. */
+const NQCHARS = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** The single `DPoP-Nonce` of a response (RFC 9449 §8: never more than one), checked to be NQCHARs. */
+export function dpopNonceOf(res: Response): string {
+  const lines = headerLines(res, 'DPoP-Nonce');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(NQCHARS);
+  return lines[0]!;
 }
